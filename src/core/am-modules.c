@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The module registry: every module in start order (stop runs in reverse),
+ * and the WSO2 2.x profile names.  The core modules run in every profile;
+ * a component module lists the profiles it belongs to besides "default".
+ */
+#include "config.h"
+
+#include "am-module.h"
+
+#include <string.h>
+
+extern const AmModule am_security_module;
+extern const AmModule am_datasources_module;
+extern const AmModule am_userstore_module;
+extern const AmModule am_mgmt_module;
+
+const AmModule *const am_modules[] = {
+	&am_security_module,    /* keystore + truststore */
+	&am_datasources_module, /* pools, schema on first start */
+	&am_userstore_module,   /* UM_* user store, admin user */
+	&am_mgmt_module,	/* 9443/9763: /services/Version, health */
+	NULL,
+};
+
+const char *const am_profile_names[] = {
+	"default",	   "api-key-manager", "api-publisher",	 "api-store",
+	"api-devportal",   "gateway-manager", "gateway-worker", "traffic-manager",
+	NULL,
+};
+
+gboolean
+am_profile_is_valid (const char *profile)
+{
+	return profile != NULL && g_strv_contains (am_profile_names, profile);
+}
+
+gboolean
+am_module_in_profile (const AmModule *module, const char *profile)
+{
+	if (module->profiles == NULL || g_strcmp0 (profile, "default") == 0)
+		return TRUE;
+	/* api-devportal is the 2.5+ name of api-store */
+	if (g_strcmp0 (profile, "api-devportal") == 0)
+		profile = "api-store";
+	return g_strv_contains (module->profiles, profile);
+}
