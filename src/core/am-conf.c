@@ -880,7 +880,8 @@ conf_free (AmConf *self)
 {
 	guint n = conf_n_modules (self);
 
-	for (guint i = 0; i < n; i++) {
+	/* mconf is NULL when the files could not even be read */
+	for (guint i = 0; self->mconf != NULL && i < n; i++) {
 		if (self->mconf[i] != NULL && self->modules[i]->directives != NULL)
 			am_conf_clear (self->modules[i]->directives, self->mconf[i]);
 		g_free (self->mconf[i]);

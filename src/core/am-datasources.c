@@ -19,7 +19,8 @@
 
 typedef struct {
 	AmServer *server;
-	GPtrArray *dbs; /* of AmDb */
+	GPtrArray *dbs;	   /* of AmDb */
+	GPtrArray *in_use; /* of AmDb, borrowed from dbs */
 } AmDatasources;
 
 typedef struct {
@@ -111,6 +112,8 @@ ds_check_needs (AmDatasources *self, GError **error)
 		}
 		if (!ds_ensure_schema (self->server, db, &needs[i], error))
 			return FALSE;
+		if (!g_ptr_array_find (self->in_use, db, NULL))
+			g_ptr_array_add (self->in_use, db);
 	}
 	return TRUE;
 }
@@ -124,6 +127,7 @@ ds_start (AmServer *server, GError **error)
 
 	self->server = server;
 	self->dbs = g_ptr_array_new_with_free_func ((GDestroyNotify) am_db_unref);
+	self->in_use = g_ptr_array_new ();
 	for (guint i = 0; core->datasources != NULL && i < core->datasources->len; i++) {
 		const AmDatasourceConf *ds = core->datasources->pdata[i];
 		AmDb *db = am_db_new (ds, am_conf_carbon_home (conf), error);
@@ -136,7 +140,7 @@ ds_start (AmServer *server, GError **error)
 			   ds->jndi_name ? ds->jndi_name : "no JNDI name", am_db_get_display_url (db));
 		g_ptr_array_add (self->dbs, db);
 	}
-	am_server_set_dbs (server, self->dbs);
+	am_server_set_dbs (server, self->dbs, self->in_use);
 	if (!ds_check_needs (self, error)) {
 		ds_stop (self);
 		return NULL;
@@ -150,7 +154,8 @@ ds_stop (gpointer state)
 	AmDatasources *self = state;
 
 	if (am_server_get_dbs (self->server) == self->dbs)
-		am_server_set_dbs (self->server, NULL);
+		am_server_set_dbs (self->server, NULL, NULL);
+	g_ptr_array_unref (self->in_use);
 	g_ptr_array_unref (self->dbs);
 	g_free (self);
 }

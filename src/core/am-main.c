@@ -167,10 +167,15 @@ on_sighup (gpointer user_data)
 	g_autoptr (GError) error = NULL;
 
 	g_message ("Reloading the configuration (SIGHUP)");
-	if (!am_server_reload (user_data, &error))
-		g_warning ("Configuration not reloaded: %s", error->message);
-	else
+	if (!am_server_reload (user_data, &error)) {
+		/* one log line per problem, as at start-up */
+		g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
+		for (guint i = 0; lines[i] != NULL; i++)
+			g_warning ("%s", lines[i]);
+		g_warning ("Configuration not reloaded, the running one stays in force");
+	} else {
 		g_message ("Configuration reloaded");
+	}
 	return G_SOURCE_CONTINUE;
 }
 

@@ -12,7 +12,7 @@
  *                      service's getVersionResponse ("WSO2 API Manager-2.6.0")
  *   /health/live       200 while the process serves requests
  *   /health/ready      200 once every module started and the databases
- *                      answer, 503 otherwise (and while stopping), with
+ *                      this profile works on answer, 503 otherwise (and while stopping), with
  *                      details in application/health+json
  */
 #define G_LOG_DOMAIN "am.core.mgmt"
@@ -201,7 +201,7 @@ on_ready (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable
 	  gpointer user_data)
 {
 	AmMgmt *self = user_data;
-	GPtrArray *dbs = am_server_get_dbs (self->server);
+	GPtrArray *dbs = am_server_get_dbs_in_use (self->server);
 	ReadyCheck *rc = g_new0 (ReadyCheck, 1);
 	g_autoptr (GTask) task = NULL;
 

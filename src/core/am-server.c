@@ -30,6 +30,7 @@ struct _AmServer {
 	AmKeystore *keystore;
 	AmKeystore *truststore;
 	GPtrArray *dbs;
+	GPtrArray *dbs_in_use;
 	AmUserStore *userstore;
 	AmMgmt *mgmt;
 };
@@ -178,9 +179,16 @@ am_server_get_truststore (AmServer *server)
 }
 
 void
-am_server_set_dbs (AmServer *server, GPtrArray *dbs)
+am_server_set_dbs (AmServer *server, GPtrArray *dbs, GPtrArray *in_use)
 {
 	server->dbs = dbs;
+	server->dbs_in_use = in_use;
+}
+
+GPtrArray *
+am_server_get_dbs_in_use (AmServer *server)
+{
+	return server->dbs_in_use;
 }
 
 GPtrArray *

@@ -38,8 +38,11 @@ gint64 am_server_get_start_time (AmServer *server); /* monotonic usec */
 void am_server_set_keystores (AmServer *server, AmKeystore *keystore, AmKeystore *truststore);
 AmKeystore *am_server_get_keystore (AmServer *server);
 AmKeystore *am_server_get_truststore (AmServer *server);
-void am_server_set_dbs (AmServer *server, GPtrArray *dbs);
+/* @dbs: every datasource; @in_use: those this profile works on (what
+ * /health/ready checks). */
+void am_server_set_dbs (AmServer *server, GPtrArray *dbs, GPtrArray *in_use);
 GPtrArray *am_server_get_dbs (AmServer *server);
+GPtrArray *am_server_get_dbs_in_use (AmServer *server);
 /* By JNDI name (jdbc/WSO2AM_DB) or datasource name (WSO2AM_DB). */
 AmDb *am_server_get_db (AmServer *server, const char *name);
 void am_server_set_userstore (AmServer *server, AmUserStore *userstore);

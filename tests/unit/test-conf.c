@@ -496,6 +496,76 @@ test_broken_files (void)
 	rm_tree (home);
 }
 
+/* A module's own table: loaded with the rest, freed on every path. */
+typedef struct {
+	int timeout;
+	char *header;
+} ModConf;
+
+static const AmConfDirective mod_table[] = {
+	{ F, "APIKeyValidator/ThriftClientConnectionTimeOut", AM_CONF_INT,
+	  G_STRUCT_OFFSET (ModConf, timeout), "10000", AM_CONF_RELOADABLE, 1, 100000 },
+	{ F, "JWTConfiguration/JWTHeader", AM_CONF_STR, G_STRUCT_OFFSET (ModConf, header),
+	  "X-JWT-Assertion", 0 },
+	{ 0 },
+};
+
+static gboolean
+mod_check (AmConf *conf, gconstpointer mod_conf, GError **error)
+{
+	const ModConf *m = mod_conf;
+
+	if (g_strcmp0 (m->header, "Authorization") == 0) {
+		g_set_error (error, AM_CONF_ERROR, AM_CONF_ERROR_INVALID,
+			     "repository/conf/api-manager.xml: JWTConfiguration/JWTHeader: "
+			     "must not be Authorization");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static const AmModule test_module = {
+	.name = "testmod",
+	.directives = mod_table,
+	.conf_size = sizeof (ModConf),
+	.conf_check = mod_check,
+};
+
+static void
+test_module_tables (void)
+{
+	g_autofree char *home = make_home ();
+	g_autoptr (GError) error = NULL;
+	const AmModule *const mods[] = { &test_module, NULL };
+	g_autoptr (AmConf) conf = am_conf_load (home, NULL, mods, &error);
+	const ModConf *m;
+	g_autofree char *dump = NULL;
+
+	g_assert_no_error (error);
+	m = am_conf_module (conf, &test_module);
+	g_assert_nonnull (m);
+	g_assert_cmpint (m->timeout, ==, 10000);
+	g_assert_cmpstr (m->header, ==, "X-JWT-Assertion");
+	dump = am_conf_dump (conf);
+	g_assert_nonnull (strstr (dump, "JWTConfiguration/JWTHeader = X-JWT-Assertion"));
+	g_clear_pointer (&conf, am_conf_unref);
+
+	/* the module's check runs and its message is reported */
+	edit (home, "api-manager.xml", "<JWTHeader>X-JWT-Assertion</JWTHeader>",
+	      "<JWTHeader>Authorization</JWTHeader>");
+	conf = am_conf_load (home, NULL, mods, &error);
+	g_assert_null (conf);
+	g_assert_nonnull (strstr (error->message, "must not be Authorization"));
+	g_clear_error (&error);
+
+	/* unreadable XML with module tables registered fails cleanly */
+	edit (home, "api-manager.xml", "</APIManager>", "</APIManagr>");
+	conf = am_conf_load (home, NULL, mods, &error);
+	g_assert_null (conf);
+	g_assert_nonnull (strstr (error->message, "api-manager.xml:"));
+	rm_tree (home);
+}
+
 static void
 test_duplicate_environment (void)
 {
@@ -560,6 +630,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/conf/sysprops-and-secrets", test_sysprops_and_secrets);
 	g_test_add_func ("/conf/broken-files", test_broken_files);
 	g_test_add_func ("/conf/duplicate-environment", test_duplicate_environment);
+	g_test_add_func ("/conf/module-tables", test_module_tables);
 	g_test_add_func ("/conf/restart-changes", test_restart_changes);
 	return g_test_run ();
 }
