@@ -111,6 +111,7 @@ cleanup() {
 		else
 			rm -rf "$dbdir"
 		fi
+		dbdir=
 	fi
 	rm -f "$ART/.rc.$$"
 }
@@ -277,6 +278,8 @@ fi
 
 # ----- summary ---------------------------------------------------------------
 
+# Stop MariaDB now: nothing may follow the closing line.
+cleanup
 stage "summary"
 printf '%s' "$report"
 echo "reports: tests/artifacts/"
