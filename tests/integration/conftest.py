@@ -141,23 +141,25 @@ def _port_base() -> int:
     return 100 + (os.getpid() % 40) * 25
 
 
-def free_offset() -> int:
+def free_offset(count: int = 1) -> int:
     """A port offset whose ports are free now and were not handed out before
-    in this session (offsets that differ by e.g. 320 share a port: 9443+320
-    is 9763, so the check is on the ports, not on the offsets)."""
+    in this session; with count > 1, the first of that many consecutive
+    offsets (offset, offset+1, ...), all reserved.  The check is on the ports,
+    not on the offsets: offsets 320 apart share a port (9443+320 is 9763)."""
     global _next_offset
     if _next_offset is None:
         _next_offset = _port_base()
     while True:
         offset = _next_offset
         _next_offset += 1
-        ports = [p + offset for p in (*BASE_PORTS.values(), *OTHER_PORTS)]
+        ports = [p + offset + k for k in range(count) for p in (*BASE_PORTS.values(), *OTHER_PORTS)]
         if max(ports) > 65535:
             raise RuntimeError("no free port offset left")
         if _used_ports.intersection(ports):
             continue
         if all(port_is_free(p) for p in ports):
             _used_ports.update(ports)
+            _next_offset = offset + count
             return offset
 
 

@@ -64,10 +64,12 @@ done
 echo run >>"$d/runs"
 [ "$(wc -l <"$d/runs")" -le "${FAKE_RESTARTS:-0}" ] && exit 121
 [ -n "${FAKE_EXIT:-}" ] && exit "$FAKE_EXIT"
-echo $$ >"$home/wso2carbon.pid"
+# Handlers first, pid file second: a signal sent as soon as the pid file
+# exists must find them in place.
 sp=
 trap 'echo HUP >>"$d/signals"' HUP
 trap 'echo TERM >>"$d/signals"; rm -f "$home/wso2carbon.pid"; kill $sp 2>/dev/null; exit 0' TERM
+echo $$ >"$home/wso2carbon.pid"
 while :; do
 	sleep 1 &
 	sp=$!
