@@ -312,6 +312,16 @@ def kill_pid(pid: int, timeout: float = STOP_TIMEOUT) -> None:
             time.sleep(0.05)
 
 
+def ready_status(mgt_http_port: int) -> int | None:
+    """The status of GET /health/ready on that management HTTP port, None if
+    nothing answers."""
+    try:
+        with http_session() as s:
+            return s.get(f"http://127.0.0.1:{mgt_http_port}/health/ready", timeout=2).status_code
+    except requests.RequestException:
+        return None
+
+
 class ApimdNotReady(AssertionError):
     pass
 
@@ -381,11 +391,7 @@ class ApimdProcess:
 
     def ready_status(self) -> int | None:
         """The status of GET /health/ready, None if nothing answers."""
-        try:
-            with http_session() as s:
-                return s.get(self.url("/health/ready"), timeout=2).status_code
-        except requests.RequestException:
-            return None
+        return ready_status(self.ports["mgt_http"])
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout

@@ -30,6 +30,7 @@ from conftest import (
     kill_pid,
     make_carbon_home,
     pid_alive,
+    ready_status,
 )
 
 PROFILES = [
@@ -530,14 +531,7 @@ def real_home(working_apimd, tmp_path):
 
 
 def wait_ready(port: int, timeout: float = 30) -> None:
-    def ready():
-        try:
-            with http_session() as s:
-                return s.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).status_code == 200
-        except Exception:
-            return False
-
-    wait_for(ready, timeout, f"/health/ready on {port}")
+    wait_for(lambda: ready_status(port) == 200, timeout, f"/health/ready on {port}")
 
 
 VERSION_RESPONSE = re.compile(
