@@ -187,6 +187,15 @@ on_sigusr1 (gpointer user_data)
 	return G_SOURCE_CONTINUE;
 }
 
+static void
+main_detach (GSource **sources, guint n)
+{
+	for (guint i = 0; i < n; i++) {
+		g_source_destroy (sources[i]);
+		g_source_unref (sources[i]);
+	}
+}
+
 static int
 main_run (MainOptions *o, const char *home)
 {
@@ -221,22 +230,11 @@ main_run (MainOptions *o, const char *home)
 		g_critical ("Another apimd is running in %s (see %s)", home, pid_file);
 		return EXIT_RUNTIME;
 	}
-	if (!g_file_set_contents (pid_file, pid_text, -1, &error)) {
-		g_critical ("Cannot write the pid file: %s", error->message);
-		return EXIT_RUNTIME;
-	}
 
+	/* Handlers first: whoever reads the pid file may signal at once, and a
+	 * SIGTERM during start-up must still end in a clean stop. */
 	loop = g_main_loop_new (NULL, FALSE);
 	server = am_server_new (conf, profile, o->sysprops);
-	if (!am_server_start (server, &error)) {
-		g_critical ("Start-up failed: %s", error->message);
-		am_server_free (server);
-		g_unlink (pid_file);
-		return EXIT_RUNTIME;
-	}
-	g_message ("apimd started in %.3f sec",
-		   (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
-
 	sources[0] = g_unix_signal_source_new (SIGTERM);
 	g_source_set_callback (sources[0], on_sigterm, loop, NULL);
 	sources[1] = g_unix_signal_source_new (SIGINT);
@@ -248,12 +246,25 @@ main_run (MainOptions *o, const char *home)
 	for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
 		g_source_attach (sources[i], NULL);
 
+	if (!g_file_set_contents (pid_file, pid_text, -1, &error)) {
+		g_critical ("Cannot write the pid file: %s", error->message);
+		main_detach (sources, G_N_ELEMENTS (sources));
+		am_server_free (server);
+		return EXIT_RUNTIME;
+	}
+	if (!am_server_start (server, &error)) {
+		g_critical ("Start-up failed: %s", error->message);
+		main_detach (sources, G_N_ELEMENTS (sources));
+		am_server_free (server);
+		g_unlink (pid_file);
+		return EXIT_RUNTIME;
+	}
+	g_message ("apimd started in %.3f sec",
+		   (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC);
+
 	g_main_loop_run (loop);
 
-	for (guint i = 0; i < G_N_ELEMENTS (sources); i++) {
-		g_source_destroy (sources[i]);
-		g_source_unref (sources[i]);
-	}
+	main_detach (sources, G_N_ELEMENTS (sources));
 	am_server_free (server);
 	g_unlink (pid_file);
 	g_message ("apimd stopped");
