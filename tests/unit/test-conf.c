@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include "am-test-util.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -257,21 +259,6 @@ make_home (void)
 	return home;
 }
 
-static void
-rm_tree (const char *path)
-{
-	g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-		g_autofree char *p = g_build_filename (path, name, NULL);
-		if (g_file_test (p, G_FILE_TEST_IS_DIR))
-			rm_tree (p);
-		else
-			g_unlink (p);
-	}
-	g_rmdir (path);
-}
 
 static void
 edit (const char *home, const char *file, const char *old, const char *new_text)
@@ -352,7 +339,7 @@ test_shipped_defaults (void)
 	g_assert_true (g_str_has_suffix (env->gateway_endpoints[1], ":8243"));
 	g_assert_true (apim->cors_enabled);
 	g_assert_cmpuint (g_strv_length (apim->cors_methods), ==, 6);
-	rm_tree (home);
+	am_test_rm_rf (home);
 }
 
 static void
@@ -405,7 +392,7 @@ test_offsets (void)
 	a = load (home, sysprops, &error);
 	g_assert_error (error, AM_CONF_ERROR, AM_CONF_ERROR_INVALID);
 	g_assert_nonnull (strstr (error->message, "-DportOffset=x"));
-	rm_tree (home);
+	am_test_rm_rf (home);
 }
 
 static void
@@ -440,7 +427,7 @@ test_sysprops_and_secrets (void)
 	g_assert_nonnull (strstr (dump, "datasources/datasource[1]/definition/configuration/"
 					"password = ********"));
 	g_assert_nonnull (strstr (dump, "HostName = gw1.example.org"));
-	rm_tree (home);
+	am_test_rm_rf (home);
 }
 
 static void
@@ -493,7 +480,7 @@ test_broken_files (void)
 	conf = load (home, NULL, &error);
 	g_assert_null (conf);
 	g_assert_nonnull (strstr (error->message, "repository/conf/registry.xml: cannot read"));
-	rm_tree (home);
+	am_test_rm_rf (home);
 }
 
 /* A module's own table: loaded with the rest, freed on every path. */
@@ -563,7 +550,7 @@ test_module_tables (void)
 	conf = am_conf_load (home, NULL, mods, &error);
 	g_assert_null (conf);
 	g_assert_nonnull (strstr (error->message, "api-manager.xml:"));
-	rm_tree (home);
+	am_test_rm_rf (home);
 }
 
 static void
@@ -581,7 +568,7 @@ test_duplicate_environment (void)
 	g_assert_nonnull (strstr (error->message, "duplicate environment name"));
 	g_assert_nonnull (strstr (error->message, "Environment[3]/@type: 'staging' is not one of: "
 						  "hybrid, production, sandbox"));
-	rm_tree (home);
+	am_test_rm_rf (home);
 }
 
 static void
@@ -613,7 +600,7 @@ test_restart_changes (void)
 	g_assert_true (errors_have (some, "APIKeyValidator/KeyValidatorClientType"));
 	g_assert_true (errors_have (some, "Ports/Offset"));
 	g_assert_true (errors_have (some, "ports"));
-	rm_tree (home);
+	am_test_rm_rf (home);
 }
 
 int

@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include "am-test-util.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -43,21 +45,6 @@ typedef struct {
 
 /* ---- fixture ------------------------------------------------------------ */
 
-static void
-rm_rf (const char *path)
-{
-	if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-		const char *name;
-		while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-			g_autofree char *child = g_build_filename (path, name, NULL);
-			rm_rf (child);
-		}
-		g_rmdir (path);
-	} else {
-		g_unlink (path);
-	}
-}
 
 static void
 fx_setup (Fixture *f, gconstpointer data)
@@ -78,7 +65,7 @@ fx_setup (Fixture *f, gconstpointer data)
 static void
 fx_teardown (Fixture *f, gconstpointer data)
 {
-	rm_rf (f->home);
+	am_test_rm_rf (f->home);
 	g_free (f->home);
 }
 
@@ -415,7 +402,7 @@ test_connect_errors (void)
 	conn = am_db_acquire (db, &error);
 	g_assert_null (conn);
 	g_assert_error (error, AM_DB_ERROR, AM_DB_ERROR_CONNECT);
-	rm_rf (tmp);
+	am_test_rm_rf (tmp);
 }
 
 /* ---- statements --------------------------------------------------------- */

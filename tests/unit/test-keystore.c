@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include "am-test-util.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -331,28 +333,11 @@ tmp_dir_setup (TmpDir *t, gconstpointer data)
 	t->path = g_build_filename (t->dir, "ks", NULL);
 }
 
-static void
-rm_rf (const char *path)
-{
-	if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
-		const char *name;
-
-		while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-			g_autofree char *child = g_build_filename (path, name, NULL);
-
-			rm_rf (child);
-		}
-		g_rmdir (path);
-	} else {
-		g_unlink (path);
-	}
-}
 
 static void
 tmp_dir_teardown (TmpDir *t, gconstpointer data)
 {
-	rm_rf (t->dir);
+	am_test_rm_rf (t->dir);
 	g_free (t->dir);
 	g_free (t->path);
 }

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "am-test-util.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -157,21 +159,6 @@ fixture_setup_mysql (Fixture *f, gconstpointer data)
 	f->us = am_userstore_new (f->db, &f->core);
 }
 
-static void
-rm_tree (const char *path)
-{
-	g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-	const char *name;
-
-	while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-		g_autofree char *p = g_build_filename (path, name, NULL);
-		if (g_file_test (p, G_FILE_TEST_IS_DIR))
-			rm_tree (p);
-		else
-			g_unlink (p);
-	}
-	g_rmdir (path);
-}
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
@@ -187,7 +174,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 	g_clear_pointer (&f->us, am_userstore_free);
 	g_clear_pointer (&f->db, am_db_unref);
 	if (!mysql && f->dir != NULL)
-		rm_tree (f->dir);
+		am_test_rm_rf (f->dir);
 	g_free (f->dir);
 }
 
