@@ -42,22 +42,11 @@ test_password_vectors (void)
 	g_assert_cmpstr (salt, !=, salt2);
 }
 
+/* dbscripts/<name>, the schema the server itself loads. */
 static char *
-schema_text (void)
+schema_text (const char *name)
 {
-	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", "sqlite.sql",
-						       NULL);
-	char *text = NULL;
-
-	g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-	return text;
-}
-
-static char *
-mysql_schema_text (void)
-{
-	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", "mysql.sql",
-						       NULL);
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", name, NULL);
 	char *text = NULL;
 
 	g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
@@ -83,7 +72,7 @@ static void
 fixture_setup_sqlite (Fixture *f, gconstpointer data)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *script = schema_text ();
+	g_autofree char *script = schema_text ("sqlite.sql");
 	AmDatasourceConf ds = { 0 };
 	g_autoptr (AmDbConn) conn = NULL;
 
@@ -150,7 +139,7 @@ fixture_setup_mysql (Fixture *f, gconstpointer data)
 	g_clear_pointer (&conn, am_db_release);
 	conn = am_db_acquire (f->db, &error);
 	g_assert_no_error (error);
-	script = mysql_schema_text ();
+	script = schema_text ("mysql.sql");
 	g_assert_true (am_db_exec_script (conn, script, &error));
 	g_assert_true (am_db_commit (conn, &error));
 	g_assert_no_error (error);
