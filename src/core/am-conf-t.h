@@ -13,6 +13,7 @@ typedef enum {
 	AM_CONF_FILE_DATASOURCES, /* datasources/master-datasources.xml */
 	AM_CONF_FILE_REGISTRY,	  /* registry.xml */
 	AM_CONF_FILE_API_MANAGER, /* api-manager.xml */
+	AM_CONF_FILE_IDENTITY,	  /* identity/identity.xml (optional: defaults when absent) */
 	AM_CONF_N_FILES
 } AmConfFile;
 

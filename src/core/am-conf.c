@@ -60,6 +60,7 @@ static const char *const conf_file_names[AM_CONF_N_FILES] = {
 	[AM_CONF_FILE_DATASOURCES] = "repository/conf/datasources/master-datasources.xml",
 	[AM_CONF_FILE_REGISTRY] = "repository/conf/registry.xml",
 	[AM_CONF_FILE_API_MANAGER] = "repository/conf/api-manager.xml",
+	[AM_CONF_FILE_IDENTITY] = "repository/conf/identity/identity.xml",
 };
 
 const char *
@@ -915,6 +916,9 @@ conf_load_files (AmConf *self, AmConfDoc **docs, GPtrArray *errors)
 	for (int f = 0; f < AM_CONF_N_FILES; f++) {
 		g_autofree char *path = g_build_filename (self->carbon_home, conf_file_names[f],
 							  NULL);
+		/* identity.xml is optional: its OAuth defaults are WSO2's */
+		if (f == AM_CONF_FILE_IDENTITY && !g_file_test (path, G_FILE_TEST_EXISTS))
+			continue;
 		docs[f] = am_conf_doc_load (path, conf_file_names[f], errors);
 	}
 	return errors->len == 0;

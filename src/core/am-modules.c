@@ -14,12 +14,14 @@ extern const AmModule am_security_module;
 extern const AmModule am_datasources_module;
 extern const AmModule am_userstore_module;
 extern const AmModule am_mgmt_module;
+extern const AmModule am_keymanager_module;
 
 const AmModule *const am_modules[] = {
 	&am_security_module,    /* keystore + truststore */
 	&am_datasources_module, /* pools, schema on first start */
 	&am_userstore_module,   /* UM_* user store, admin user */
 	&am_mgmt_module,	/* 9443/9763: /services/Version, health */
+	&am_keymanager_module,	/* OAuth2, key validation (Thrift 10397, SOAP) */
 	NULL,
 };
 

@@ -33,6 +33,7 @@ struct _AmServer {
 	GPtrArray *dbs_in_use;
 	AmUserStore *userstore;
 	AmMgmt *mgmt;
+	AmKm *km;
 };
 
 AmServer *
@@ -242,4 +243,16 @@ am_server_profile_uses_am_db (AmServer *server)
 	/* WSO2 documents gateway nodes without the API-M database */
 	return g_strcmp0 (server->profile, "gateway-worker") != 0 &&
 	       g_strcmp0 (server->profile, "gateway-manager") != 0;
+}
+
+void
+am_server_set_km (AmServer *server, AmKm *km)
+{
+	server->km = km;
+}
+
+AmKm *
+am_server_get_km (AmServer *server)
+{
+	return server->km;
 }

@@ -15,6 +15,7 @@
 
 typedef struct _AmUserStore AmUserStore;
 typedef struct _AmMgmt AmMgmt;
+typedef struct _AmKm AmKm;
 
 AmServer *am_server_new (AmConf *conf, const char *profile, GHashTable *sysprops);
 void am_server_free (AmServer *server);
@@ -49,6 +50,9 @@ void am_server_set_userstore (AmServer *server, AmUserStore *userstore);
 AmUserStore *am_server_get_userstore (AmServer *server);
 void am_server_set_mgmt (AmServer *server, AmMgmt *mgmt);
 AmMgmt *am_server_get_mgmt (AmServer *server);
+/* The Key Manager, when this profile runs it (NULL otherwise). */
+void am_server_set_km (AmServer *server, AmKm *km);
+AmKm *am_server_get_km (AmServer *server);
 
 /* Whether this profile works on the API-M database (AM_* / IDN_* tables). */
 gboolean am_server_profile_uses_am_db (AmServer *server);
