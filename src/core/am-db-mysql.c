@@ -439,6 +439,16 @@ mysql_set_autocommit (MysqlConn *conn, gboolean on, GError **error)
 	return TRUE;
 }
 
+/* The mode outside transactions; mysql_end returns to it. */
+static gboolean
+mysql_set_default_autocommit (gpointer p, gboolean on, GError **error)
+{
+	MysqlConn *conn = p;
+
+	conn->default_autocommit = on;
+	return mysql_set_autocommit (conn, on, error);
+}
+
 /* With autocommit off the server opens a transaction at the next statement. */
 static gboolean
 mysql_begin (gpointer p, GError **error)
@@ -534,6 +544,7 @@ const AmDbDriver am_db_mysql_driver = {
 	.begin = mysql_begin,
 	.commit = mysql_commit_txn,
 	.rollback = mysql_rollback_txn,
+	.set_autocommit = mysql_set_default_autocommit,
 	.exec_script = mysql_exec_script,
 	.table_exists_sql = "SELECT 1 FROM information_schema.TABLES "
 			    "WHERE TABLE_SCHEMA = DATABASE() AND UPPER(TABLE_NAME) = UPPER(?)",

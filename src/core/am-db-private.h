@@ -61,6 +61,9 @@ typedef struct {
 	gboolean (*begin) (gpointer conn, GError **error);
 	gboolean (*commit) (gpointer conn, GError **error);
 	gboolean (*rollback) (gpointer conn, GError **error);
+	/* The autocommit mode outside explicit transactions (reader
+	 * connections switch it on for one borrow). */
+	gboolean (*set_autocommit) (gpointer conn, gboolean on, GError **error);
 	/* Trusted, shipped text only: never anything built from input. */
 	gboolean (*exec_script) (gpointer conn, const char *script, GError **error);
 

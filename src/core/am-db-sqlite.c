@@ -241,6 +241,14 @@ sqlite_exec_script (gpointer conn, const char *script, GError **error)
 	return sqlite_exec (conn, script, "script", error);
 }
 
+/* Outside BEGIN ... COMMIT SQLite always autocommits; implicit
+ * transactions are am-db.c's doing, so there is nothing to switch. */
+static gboolean
+sqlite_set_autocommit (gpointer conn, gboolean on, GError **error)
+{
+	return TRUE;
+}
+
 const AmDbDriver am_db_sqlite_driver = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -259,6 +267,7 @@ const AmDbDriver am_db_sqlite_driver = {
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
+	.set_autocommit = sqlite_set_autocommit,
 	.exec_script = sqlite_exec_script,
 	.table_exists_sql = "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') "
 			    "AND name = ? COLLATE NOCASE",

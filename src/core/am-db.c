@@ -60,6 +60,7 @@ struct _AmDbConn {
 	gint64 validated_at; /* monotonic usec */
 	gboolean broken;
 	gboolean in_txn;
+	gboolean reader; /* am_db_acquire_reader: each statement commits on its own */
 	guint n_stmts;
 };
 
@@ -525,6 +526,22 @@ am_db_acquire (AmDb *db, GError **error)
 	return conn;
 }
 
+AmDbConn *
+am_db_acquire_reader (AmDb *db, GError **error)
+{
+	AmDbConn *conn = am_db_acquire (db, error);
+
+	if (conn == NULL || db->target.auto_commit)
+		return conn;
+	if (!db->drv->set_autocommit (conn->handle, TRUE, error)) {
+		conn->broken = TRUE;
+		am_db_release (conn);
+		return NULL;
+	}
+	conn->reader = TRUE;
+	return conn;
+}
+
 void
 am_db_release (AmDbConn *conn)
 {
@@ -544,6 +561,10 @@ am_db_release (AmDbConn *conn)
 		if (!am_db_rollback (conn, &error))
 			conn->broken = TRUE;
 	}
+	if (conn->reader && !conn->broken &&
+	    !db->drv->set_autocommit (conn->handle, db->target.auto_commit, NULL))
+		conn->broken = TRUE;
+	conn->reader = FALSE;
 	if (conn->broken) {
 		db_drop (db, conn);
 	} else {
@@ -652,7 +673,7 @@ am_db_rollback (AmDbConn *conn, GError **error)
 static gboolean
 db_conn_implicit_begin (AmDbConn *conn, GError **error)
 {
-	if (conn->db->target.auto_commit || conn->in_txn)
+	if (conn->db->target.auto_commit || conn->reader || conn->in_txn)
 		return TRUE;
 	return am_db_begin (conn, error);
 }

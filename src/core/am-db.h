@@ -56,6 +56,11 @@ const char *am_db_get_sqlite_path (AmDb *db);
  * is set (at most once per validationInterval), and reconnects a connection
  * that has gone away (server restart). */
 AmDbConn *am_db_acquire (AmDb *db, GError **error);
+/* The same, for read-only work: each statement commits on its own
+ * (autocommit for this borrow, whatever defaultAutoCommit says), so reads
+ * neither hold SQLite's write lock nor keep an old InnoDB snapshot.
+ * am_db_begin still opens an explicit transaction. */
+AmDbConn *am_db_acquire_reader (AmDb *db, GError **error);
 /* Give it back.  A connection that saw a connection-level error is closed
  * instead of pooled. */
 void am_db_release (AmDbConn *conn);

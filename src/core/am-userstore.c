@@ -492,7 +492,7 @@ am_userstore_authenticate (AmUserStore *us, const char *username, const char *pa
 
 	if (user == NULL)
 		return FALSE;
-	c = am_db_acquire (us->db, error);
+	c = am_db_acquire_reader (us->db, error);
 	if (c == NULL)
 		return FALSE;
 	sql = g_strdup_printf ("SELECT UM_USER_PASSWORD, UM_SALT_VALUE, UM_REQUIRE_CHANGE, "
@@ -602,7 +602,7 @@ am_userstore_get_roles (AmUserStore *us, const char *username, GError **error)
 	g_autofree char *everyone = NULL;
 	const gint64 t = AM_SUPER_TENANT_ID;
 
-	if (user == NULL || (c = am_db_acquire (us->db, error)) == NULL)
+	if (user == NULL || (c = am_db_acquire_reader (us->db, error)) == NULL)
 		return NULL;
 	sql_p = g_strdup_printf (
 		"SELECT UM_ROLE_NAME FROM UM_USER_ROLE, UM_ROLE, UM_USER WHERE %s AND "
@@ -642,7 +642,7 @@ am_userstore_user_exists (AmUserStore *us, const char *username, GError **error)
 	g_autofree char *user = us_tenant_user (username, error);
 	g_autoptr (AmDbConn) c = NULL;
 
-	if (user == NULL || (c = am_db_acquire (us->db, error)) == NULL)
+	if (user == NULL || (c = am_db_acquire_reader (us->db, error)) == NULL)
 		return FALSE;
 	return us_user_id (us, c, user, error) > 0;
 }
@@ -717,7 +717,7 @@ am_userstore_is_authorized (AmUserStore *us, const char *username, const char *p
 	g_autoptr (AmDbConn) c = NULL;
 	const gint64 t = AM_SUPER_TENANT_ID;
 
-	if (roles == NULL || (c = am_db_acquire (us->db, error)) == NULL)
+	if (roles == NULL || (c = am_db_acquire_reader (us->db, error)) == NULL)
 		return FALSE;
 	for (guint i = 0; roles[i] != NULL; i++) {
 		gboolean internal = g_str_has_prefix (roles[i], "Internal/");

@@ -630,7 +630,7 @@ validate (AmKm *km, const AmKeyValidationRequest *req, gboolean handshake, GErro
 			return hit;
 	}
 
-	conn = am_db_acquire (km->db, error);
+	conn = am_db_acquire_reader (km->db, error);
 	if (conn == NULL)
 		return NULL;
 	t = am_km_token_lookup (km, conn, req->access_token, error);
@@ -643,8 +643,6 @@ validate (AmKm *km, const AmKeyValidationRequest *req, gboolean handshake, GErro
 		status = check_subscription (km, conn, req->context, req->version, info, error);
 	if (status == 0 && !handshake)
 		status = check_scopes (km, conn, t, req, error);
-	/* read-only work: end the implicit transaction instead of leaving it open */
-	am_db_rollback (conn, NULL);
 	if (status < 0)
 		return NULL;
 	if (status > 0)
@@ -694,7 +692,7 @@ am_km_get_uri_templates (AmKm *km, const char *context, const char *version, GEr
 	g_autoptr (GString) sql = g_string_new (
 		"SELECT AUM.URL_PATTERN, AUM.HTTP_METHOD, AUM.AUTH_SCHEME, AUM.THROTTLING_TIER");
 	g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) am_uri_template_free);
-	g_autoptr (AmDbConn) conn = am_db_acquire (km->db, error);
+	g_autoptr (AmDbConn) conn = am_db_acquire_reader (km->db, error);
 	g_autoptr (AmDbStmt) st = NULL;
 	AmUriTemplate *cur = NULL;
 	g_autoptr (GPtrArray) conds = NULL;
@@ -757,7 +755,6 @@ am_km_get_uri_templates (AmKm *km, const char *context, const char *version, GEr
 		cur->throttling_conditions = (char **) g_ptr_array_steal (conds, NULL);
 		g_clear_pointer (&conds, g_ptr_array_unref);
 	}
-	am_db_rollback (conn, NULL);
 	if (step == AM_DB_STEP_ERROR)
 		return NULL;
 	return g_steal_pointer (&out);

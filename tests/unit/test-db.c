@@ -1125,6 +1125,46 @@ test_mysql_bad_password (Fixture *f, gconstpointer data)
 
 typedef void (*FxFunc) (Fixture *, gconstpointer);
 
+/* A reader borrow autocommits each statement, and the connection goes back
+ * to defaultAutoCommit=false afterwards. */
+static void
+test_reader (Fixture *f, gconstpointer data)
+{
+	DbOpts o = DB_OPTS_DEFAULT;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (AmDb) db = NULL;
+	g_autoptr (AmDb) setup_db = NULL;
+	g_autoptr (AmDbConn) conn = NULL;
+	g_autoptr (AmDbConn) other = NULL;
+
+	FX_SKIP_IF_NEEDED (f);
+	setup_db = fx_db_default (f);
+	conn = am_db_acquire (setup_db, &error);
+	g_assert_no_error (error);
+	fx_create_tables (f, conn);
+	g_clear_pointer (&conn, am_db_release);
+
+	o.auto_commit = FALSE;
+	o.max_active = 1;
+	db = fx_db (f, &o);
+	conn = am_db_acquire_reader (db, &error);
+	g_assert_no_error (error);
+	insert_item (conn, "autocommitted");
+	/* visible elsewhere at once: no transaction was left open */
+	other = am_db_acquire (setup_db, &error);
+	g_assert_cmpint (count_items (other), ==, 1);
+	g_clear_pointer (&other, am_db_release);
+	g_clear_pointer (&conn, am_db_release);
+
+	/* the same pooled connection, borrowed normally: implicit transaction again */
+	conn = am_db_acquire (db, &error);
+	g_assert_no_error (error);
+	insert_item (conn, "rolled back");
+	g_clear_pointer (&conn, am_db_release);
+	other = am_db_acquire (setup_db, &error);
+	g_assert_cmpint (count_items (other), ==, 1);
+}
+
 static void
 add_both (const char *name, FxFunc func)
 {
@@ -1154,6 +1194,7 @@ main (int argc, char **argv)
 	add_both ("constraints", test_constraints);
 	add_both ("transactions", test_transactions);
 	add_both ("no-autocommit", test_no_autocommit);
+	add_both ("reader", test_reader);
 	add_both ("schema-queries", test_schema_queries);
 	add_both ("exec-script", test_exec_script);
 	add_both ("pool-limit", test_pool_limit);
