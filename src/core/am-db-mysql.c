@@ -245,6 +245,27 @@ mysql_finalize (gpointer stmt)
 	g_free (s);
 }
 
+/* Client-side only: results are fully buffered, so freeing them is enough
+ * and no COM_STMT_RESET round trip is needed. */
+static gboolean
+mysql_reset (gpointer stmt)
+{
+	MysqlStmt *s = stmt;
+
+	if (s->has_result)
+		mysql_stmt_free_result (s->stmt);
+	s->has_result = FALSE;
+	s->executed = FALSE;
+	s->changes = 0;
+	s->insert_id = 0;
+	for (unsigned int i = 0; i < s->n_params; i++) {
+		g_clear_pointer (&s->param_text[i], g_free);
+		memset (&s->params[i], 0, sizeof (MYSQL_BIND));
+		s->params[i].buffer_type = MYSQL_TYPE_NULL;
+	}
+	return TRUE;
+}
+
 static gpointer
 mysql_prepare (gpointer p, const char *sql, GError **error)
 {
@@ -533,6 +554,7 @@ const AmDbDriver am_db_mysql_driver = {
 	.is_connection_error = mysql_is_connection_error,
 	.prepare = mysql_prepare,
 	.finalize = mysql_finalize,
+	.reset = mysql_reset,
 	.bind_text = mysql_bind_text,
 	.bind_int64 = mysql_bind_int64,
 	.bind_null = mysql_bind_null,

@@ -45,6 +45,9 @@ typedef struct {
 
 	gpointer (*prepare) (gpointer conn, const char *sql, GError **error);
 	void (*finalize) (gpointer stmt);
+	/* Make a finished statement ready to execute again, with no values
+	 * bound; FALSE when it cannot be reused (then it is finalized). */
+	gboolean (*reset) (gpointer stmt);
 	/* Bind indexes are 1-based; out-of-range indexes are the caller's bug. */
 	void (*bind_text) (gpointer stmt, int idx, const char *value);
 	void (*bind_int64) (gpointer stmt, int idx, gint64 value);

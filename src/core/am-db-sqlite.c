@@ -137,6 +137,17 @@ sqlite_finalize (gpointer stmt)
 	g_free (s);
 }
 
+static gboolean
+sqlite_reset (gpointer stmt)
+{
+	SqliteStmt *s = stmt;
+
+	s->changes = 0;
+	/* sqlite3_reset repeats the last step's error code: ignore it */
+	sqlite3_reset (s->stmt);
+	return sqlite3_clear_bindings (s->stmt) == SQLITE_OK;
+}
+
 static void
 sqlite_bind_text (gpointer stmt, int idx, const char *value)
 {
@@ -256,6 +267,7 @@ const AmDbDriver am_db_sqlite_driver = {
 	.is_connection_error = sqlite_is_connection_error,
 	.prepare = sqlite_prepare,
 	.finalize = sqlite_finalize,
+	.reset = sqlite_reset,
 	.bind_text = sqlite_bind_text,
 	.bind_int64 = sqlite_bind_int64,
 	.bind_null = sqlite_bind_null,

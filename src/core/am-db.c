@@ -62,11 +62,20 @@ struct _AmDbConn {
 	gboolean in_txn;
 	gboolean reader; /* am_db_acquire_reader: each statement commits on its own */
 	guint n_stmts;
+	/* Prepared statements kept for reuse on this connection, SQL text ->
+	 * driver handle (reset, unbound).  A hot path such as key validation
+	 * then costs one execute per statement instead of prepare + execute +
+	 * close (three round trips on MySQL). */
+	GHashTable *stmt_cache;
 };
+
+/* Statements a connection keeps prepared. */
+#define DB_STMT_CACHE_MAX 64
 
 struct _AmDbStmt {
 	AmDbConn *conn;
 	gpointer handle;
+	char *sql;
 	gboolean done;
 	gboolean failed;
 };
@@ -350,6 +359,15 @@ am_db_ref (AmDb *db)
 static void
 db_conn_close (AmDbConn *conn)
 {
+	if (conn->stmt_cache != NULL) {
+		GHashTableIter it;
+		gpointer handle;
+
+		g_hash_table_iter_init (&it, conn->stmt_cache);
+		while (g_hash_table_iter_next (&it, NULL, &handle))
+			conn->db->drv->finalize (handle);
+		g_hash_table_unref (conn->stmt_cache);
+	}
 	conn->db->drv->close (conn->handle);
 	g_free (conn);
 }
@@ -725,17 +743,25 @@ AmDbStmt *
 am_db_prepare (AmDbConn *conn, const char *sql, GError **error)
 {
 	AmDbStmt *stmt;
-	gpointer handle;
+	gpointer handle = NULL;
+	gpointer key = NULL;
 
 	g_return_val_if_fail (conn != NULL && sql != NULL, NULL);
-	handle = conn->db->drv->prepare (conn->handle, sql, error);
-	if (handle == NULL) {
-		db_conn_note_error (conn, error != NULL ? *error : NULL);
-		return NULL;
+	/* take it out of the cache: two live statements never share a handle */
+	if (conn->stmt_cache != NULL &&
+	    g_hash_table_steal_extended (conn->stmt_cache, sql, &key, &handle)) {
+		g_free (key);
+	} else {
+		handle = conn->db->drv->prepare (conn->handle, sql, error);
+		if (handle == NULL) {
+			db_conn_note_error (conn, error != NULL ? *error : NULL);
+			return NULL;
+		}
 	}
 	stmt = g_new0 (AmDbStmt, 1);
 	stmt->conn = conn;
 	stmt->handle = handle;
+	stmt->sql = g_strdup (sql);
 	conn->n_stmts++;
 	return stmt;
 }
@@ -743,10 +769,23 @@ am_db_prepare (AmDbConn *conn, const char *sql, GError **error)
 void
 am_db_stmt_free (AmDbStmt *stmt)
 {
+	AmDbConn *conn;
+
 	if (stmt == NULL)
 		return;
-	stmt->conn->db->drv->finalize (stmt->handle);
-	stmt->conn->n_stmts--;
+	conn = stmt->conn;
+	if (conn->stmt_cache == NULL)
+		conn->stmt_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	if (!stmt->failed && !conn->broken &&
+	    g_hash_table_size (conn->stmt_cache) < DB_STMT_CACHE_MAX &&
+	    !g_hash_table_contains (conn->stmt_cache, stmt->sql) &&
+	    conn->db->drv->reset (stmt->handle)) {
+		g_hash_table_insert (conn->stmt_cache, g_steal_pointer (&stmt->sql), stmt->handle);
+	} else {
+		conn->db->drv->finalize (stmt->handle);
+	}
+	conn->n_stmts--;
+	g_free (stmt->sql);
 	g_free (stmt);
 }
 

@@ -1125,6 +1125,58 @@ test_mysql_bad_password (Fixture *f, gconstpointer data)
 
 typedef void (*FxFunc) (Fixture *, gconstpointer);
 
+/* Prepared statements are kept per connection and reused: values and
+ * results never leak from one use into the next, a failed statement is not
+ * reused, and two live statements with the same text are independent. */
+static void
+test_stmt_reuse (Fixture *f, gconstpointer data)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (AmDb) db = NULL;
+	g_autoptr (AmDbConn) conn = NULL;
+	const char *sel = "SELECT NAME, BIG FROM am_test_items WHERE NAME = ?";
+
+	FX_SKIP_IF_NEEDED (f);
+	db = fx_db_default (f);
+	conn = am_db_acquire (db, &error);
+	g_assert_no_error (error);
+	fx_create_tables (f, conn);
+	insert_item (conn, "a");
+	insert_item (conn, "b");
+	for (int round = 0; round < 3; round++) {
+		g_autoptr (AmDbStmt) s1 = am_db_prepare (conn, sel, &error);
+		g_autoptr (AmDbStmt) s2 = am_db_prepare (conn, sel, &error);
+
+		g_assert_no_error (error);
+		am_db_bind_text (s1, 1, "a");
+		/* s2 left unbound: matches nothing, whatever s1 had bound */
+		g_assert_cmpint (am_db_step (s1, &error), ==, AM_DB_STEP_ROW);
+		g_assert_cmpstr (am_db_column_text (s1, 0), ==, "a");
+		g_assert_cmpint (am_db_step (s2, &error), ==, AM_DB_STEP_DONE);
+		/* a half-read result is dropped when the statement goes back */
+		g_clear_pointer (&s1, am_db_stmt_free);
+		s1 = am_db_prepare (conn, sel, &error);
+		am_db_bind_text (s1, 1, "b");
+		g_assert_cmpint (am_db_step (s1, &error), ==, AM_DB_STEP_ROW);
+		g_assert_cmpstr (am_db_column_text (s1, 0), ==, "b");
+		g_assert_cmpint (am_db_step (s1, &error), ==, AM_DB_STEP_DONE);
+		g_assert_no_error (error);
+	}
+	/* a failing statement comes back working the next time */
+	for (int round = 0; round < 2; round++) {
+		g_autoptr (AmDbStmt) ins = am_db_prepare (conn, "INSERT INTO am_test_items (NAME) VALUES (?)",
+							  &error);
+
+		am_db_bind_text (ins, 1, "a"); /* UNIQUE violation */
+		g_assert_cmpint (am_db_step (ins, &error), ==, AM_DB_STEP_ERROR);
+		g_assert_error (error, AM_DB_ERROR, AM_DB_ERROR_CONSTRAINT);
+		g_clear_error (&error);
+	}
+	insert_item (conn, "c");
+	g_assert_cmpint (count_items (conn), ==, 3);
+	g_assert_true (am_db_commit (conn, &error));
+}
+
 /* A reader borrow autocommits each statement, and the connection goes back
  * to defaultAutoCommit=false afterwards. */
 static void
@@ -1195,6 +1247,7 @@ main (int argc, char **argv)
 	add_both ("transactions", test_transactions);
 	add_both ("no-autocommit", test_no_autocommit);
 	add_both ("reader", test_reader);
+	add_both ("stmt-reuse", test_stmt_reuse);
 	add_both ("schema-queries", test_schema_queries);
 	add_both ("exec-script", test_exec_script);
 	add_both ("pool-limit", test_pool_limit);
