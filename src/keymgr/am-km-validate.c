@@ -329,12 +329,14 @@ am_km_tokens_revoked (AmKm *km, const char *const *access_tokens)
 	}
 	g_mutex_unlock (&km->cache_lock);
 
+	/* called under the lock (the hook only queues), so once a component
+	 * has cleared its hook no call can still be on its way into it */
 	g_mutex_lock (&km->hook_lock);
 	hook = km->revoke_hook;
 	data = km->revoke_hook_data;
-	g_mutex_unlock (&km->hook_lock);
 	if (hook != NULL && access_tokens != NULL && access_tokens[0] != NULL)
 		hook (data, access_tokens);
+	g_mutex_unlock (&km->hook_lock);
 }
 
 /* ---- the chain ---- */

@@ -262,7 +262,8 @@ extern const AmKmComponent am_km_soap_component;   /* am-km-soap.c */
 extern const AmKmComponent am_km_notify_component; /* am-km-notify.c */
 
 /* Called by am_km_tokens_revoked after the cache is cleared; set by the
- * notify component.  @tokens is NULL-terminated. */
+ * notify component.  @tokens is NULL-terminated.  It runs with the hook
+ * lock held: it must only queue work, never block or revoke. */
 typedef void (*AmKmRevokeHook) (gpointer data, const char *const *tokens);
 void am_km_set_revoke_hook (AmKm *km, AmKmRevokeHook hook, gpointer data);
 

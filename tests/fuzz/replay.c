@@ -27,8 +27,12 @@ replay_collect (const char *path, GPtrArray *files)
 	}
 	dir = g_dir_open (path, 0, NULL);
 	while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-		if (name[0] != '.')
-			replay_collect (g_build_filename (path, name, NULL), files);
+		g_autofree char *child = NULL;
+
+		if (name[0] == '.')
+			continue;
+		child = g_build_filename (path, name, NULL);
+		replay_collect (child, files);
 	}
 }
 
