@@ -171,82 +171,110 @@ put_bool (GString *out, const char *p, const char *name, gboolean value)
 				name);
 }
 
-static void
-put_int (GString *out, const char *p, const char *name, gint64 value)
-{
-	g_string_append_printf (out, "<%s:%s>%" G_GINT64_FORMAT "</%s:%s>", p, name, value, p,
-				name);
-}
+typedef enum {
+	DTO_TEXT,    /* char *, nillable */
+	DTO_LIST,    /* char **, unbounded and nillable */
+	DTO_BOOL,    /* gboolean */
+	DTO_INT,     /* int */
+	DTO_LONG,    /* gint64 */
+	DTO_PRESENT, /* boolean: whether the char * is set */
+} DtoKind;
 
-/* The <return> element of @type in @type_ns with its children from @write. */
-static void
-put_return (GString *out, const char *type_ns, const char *type,
-	    void (*write) (GString *, gconstpointer), gconstpointer value)
-{
-	if (value == NULL) {
-		g_string_append (out, "<ns:return xmlns:xsi=\"" XSI_NS "\" xsi:nil=\"true\"/>");
-		return;
-	}
-	g_string_append_printf (out,
-				"<ns:return xmlns:ax21=\"%s\" xmlns:xsi=\"" XSI_NS "\" "
-				"xsi:type=\"ax21:%s\">",
-				type_ns, type);
-	write (out, value);
-	g_string_append (out, "</ns:return>");
-}
+typedef struct {
+	const char *name;
+	DtoKind kind;
+	goffset offset;
+} DtoField;
+
+#define INFO(n, k, f) { n, DTO_##k, G_STRUCT_OFFSET (AmKeyValidationInfo, f) }
+#define TMPL(n, k, f) { n, DTO_##k, G_STRUCT_OFFSET (AmUriTemplate, f) }
 
 /* APIKeyValidationInfoDTO: the 2.x XSD sequence, alphabetical. */
-static void
-write_info (GString *out, gconstpointer data)
-{
-	const AmKeyValidationInfo *i = data;
-	const char *p = "ax21";
-
-	put_text (out, p, "apiName", i->api_name);
-	put_text (out, p, "apiPublisher", i->api_publisher);
-	put_text (out, p, "apiTier", i->api_tier);
-	put_text (out, p, "applicationId", i->application_id);
-	put_text (out, p, "applicationName", i->application_name);
-	put_text (out, p, "applicationTier", i->application_tier);
-	put_bool (out, p, "authorized", i->authorized);
-	put_list (out, p, "authorizedDomains", i->authorized_domains);
-	put_text (out, p, "consumerKey", i->consumer_key);
-	put_bool (out, p, "contentAware", i->content_aware);
-	put_text (out, p, "endUserName", i->end_user_name);
-	put_text (out, p, "endUserToken", i->end_user_token);
-	put_int (out, p, "issuedTime", i->issued_time);
-	put_list (out, p, "scopes", i->scopes);
-	put_int (out, p, "spikeArrestLimit", i->spike_arrest_limit);
-	put_text (out, p, "spikeArrestUnit", i->spike_arrest_unit);
-	put_bool (out, p, "stopOnQuotaReach", i->stop_on_quota_reach);
-	put_text (out, p, "subscriber", i->subscriber);
-	put_text (out, p, "subscriberTenantDomain", i->subscriber_tenant_domain);
-	put_list (out, p, "throttlingDataList", i->throttling_data_list);
-	put_text (out, p, "tier", i->tier);
-	put_text (out, p, "type", i->type);
-	put_text (out, p, "userType", i->user_type);
-	put_int (out, p, "validationStatus", i->validation_status);
-	put_int (out, p, "validityPeriod", i->validity_period);
-}
+static const DtoField info_fields[] = {
+	INFO ("apiName", TEXT, api_name),
+	INFO ("apiPublisher", TEXT, api_publisher),
+	INFO ("apiTier", TEXT, api_tier),
+	INFO ("applicationId", TEXT, application_id),
+	INFO ("applicationName", TEXT, application_name),
+	INFO ("applicationTier", TEXT, application_tier),
+	INFO ("authorized", BOOL, authorized),
+	INFO ("authorizedDomains", LIST, authorized_domains),
+	INFO ("consumerKey", TEXT, consumer_key),
+	INFO ("contentAware", BOOL, content_aware),
+	INFO ("endUserName", TEXT, end_user_name),
+	INFO ("endUserToken", TEXT, end_user_token),
+	INFO ("issuedTime", LONG, issued_time),
+	INFO ("scopes", LIST, scopes),
+	INFO ("spikeArrestLimit", INT, spike_arrest_limit),
+	INFO ("spikeArrestUnit", TEXT, spike_arrest_unit),
+	INFO ("stopOnQuotaReach", BOOL, stop_on_quota_reach),
+	INFO ("subscriber", TEXT, subscriber),
+	INFO ("subscriberTenantDomain", TEXT, subscriber_tenant_domain),
+	INFO ("throttlingDataList", LIST, throttling_data_list),
+	INFO ("tier", TEXT, tier),
+	INFO ("type", TEXT, type),
+	INFO ("userType", TEXT, user_type),
+	INFO ("validationStatus", INT, validation_status),
+	INFO ("validityPeriod", LONG, validity_period),
+	{ NULL, 0, 0 },
+};
 
 /* URITemplate (api model): the XSD names we have values for, in the XSD's
  * order (Java property order: "HTTPVerb" sorts before the lowercase ones). */
+static const DtoField template_fields[] = {
+	TMPL ("HTTPVerb", TEXT, http_verb),
+	TMPL ("applicableLevel", TEXT, applicable_level),
+	TMPL ("authType", TEXT, auth_type),
+	TMPL ("resourceSandboxURI", TEXT, resource_sandbox_uri),
+	TMPL ("resourceSandboxURIExist", PRESENT, resource_sandbox_uri),
+	TMPL ("resourceURI", TEXT, resource_uri),
+	TMPL ("resourceURIExist", PRESENT, resource_uri),
+	TMPL ("throttlingConditions", LIST, throttling_conditions),
+	TMPL ("throttlingTier", TEXT, throttling_tier),
+	TMPL ("uriTemplate", TEXT, uri_template),
+	{ NULL, 0, 0 },
+};
+
+/* The <return> element: @value of XSD type @type in @type_ns, its children
+ * from @fields. */
 static void
-write_template (GString *out, gconstpointer data)
+put_return (GString *out, const char *type_ns, const char *type, const DtoField *fields,
+	    gconstpointer value)
 {
-	const AmUriTemplate *t = data;
 	const char *p = "ax21";
 
-	put_text (out, p, "HTTPVerb", t->http_verb);
-	put_text (out, p, "applicableLevel", t->applicable_level);
-	put_text (out, p, "authType", t->auth_type);
-	put_text (out, p, "resourceSandboxURI", t->resource_sandbox_uri);
-	put_bool (out, p, "resourceSandboxURIExist", t->resource_sandbox_uri != NULL);
-	put_text (out, p, "resourceURI", t->resource_uri);
-	put_bool (out, p, "resourceURIExist", t->resource_uri != NULL);
-	put_list (out, p, "throttlingConditions", t->throttling_conditions);
-	put_text (out, p, "throttlingTier", t->throttling_tier);
-	put_text (out, p, "uriTemplate", t->uri_template);
+	g_string_append_printf (out,
+				"<ns:return xmlns:%s=\"%s\" xmlns:xsi=\"" XSI_NS "\" "
+				"xsi:type=\"%s:%s\">",
+				p, type_ns, p, type);
+	for (const DtoField *f = fields; f->name != NULL; f++) {
+		gconstpointer slot = G_STRUCT_MEMBER_P (value, f->offset);
+		gint64 number = 0;
+
+		switch (f->kind) {
+		case DTO_TEXT:
+			put_text (out, p, f->name, *(char *const *) slot);
+			continue;
+		case DTO_LIST:
+			put_list (out, p, f->name, *(char *const *const *) slot);
+			continue;
+		case DTO_BOOL:
+			put_bool (out, p, f->name, *(const gboolean *) slot);
+			continue;
+		case DTO_PRESENT:
+			put_bool (out, p, f->name, *(char *const *) slot != NULL);
+			continue;
+		case DTO_INT:
+			number = *(const int *) slot;
+			break;
+		case DTO_LONG:
+			number = *(const gint64 *) slot;
+			break;
+		}
+		g_string_append_printf (out, "<%s:%s>%" G_GINT64_FORMAT "</%s:%s>", p, f->name,
+					number, p, f->name);
+	}
+	g_string_append (out, "</ns:return>");
 }
 
 AmKmSoapReply *
@@ -256,7 +284,7 @@ am_km_soap_info_reply (AmSoapVersion soap, const char *response_element,
 	g_autoptr (GString) out = g_string_new (NULL);
 
 	g_string_append_printf (out, "<ns:%s xmlns:ns=\"" AM_AXIS2_XSD_NS "\">", response_element);
-	put_return (out, DTO_NS, "APIKeyValidationInfoDTO", write_info, info);
+	put_return (out, DTO_NS, "APIKeyValidationInfoDTO", info_fields, info);
 	g_string_append_printf (out, "</ns:%s>", response_element);
 	return soap_envelope (soap, SOUP_STATUS_OK, out->str);
 }
@@ -268,7 +296,8 @@ am_km_soap_templates_reply (AmSoapVersion soap, GPtrArray *templates)
 
 	g_string_append (out, "<ns:getAllURITemplatesResponse xmlns:ns=\"" AM_AXIS2_XSD_NS "\">");
 	for (guint i = 0; templates != NULL && i < templates->len; i++)
-		put_return (out, MODEL_NS, "URITemplate", write_template, templates->pdata[i]);
+		put_return (out, MODEL_NS, "URITemplate", template_fields,
+			    templates->pdata[i]);
 	g_string_append (out, "</ns:getAllURITemplatesResponse>");
 	return soap_envelope (soap, SOUP_STATUS_OK, out->str);
 }
