@@ -6,7 +6,8 @@
  * ...HttpsSoap11Endpoint / ...HttpsSoap12Endpoint / ...HttpsEndpoint names
  * Axis2 also answers to), SOAP 1.1 or 1.2 document/literal, operations
  * validateKey, getAllURITemplates and validateKeyforHandshake chosen by the
- * body element in http://org.apache.axis2/xsd.
+ * body element in http://org.apache.axis2/xsd (the SOAPAction header or
+ * action parameter is not needed and not checked against it).
  *
  * It is a Carbon admin service (keymgt services.xml: DoAuthentication,
  * AuthorizationAction /permission/admin/manage, transport https): every

@@ -300,6 +300,16 @@ def test_faults(km, body, expect):
     assert detail == []
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_oversized_body_is_refused(km, chunked):
+    cmd = ["curl", "-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}", "-u", "admin:admin",
+           "-H", "Content-Type: text/xml", "-H", "Expect:", "--data-binary", "@-", service_url(km)]
+    if chunked:
+        cmd[1:1] = ["-H", "Transfer-Encoding: chunked"]
+    r = subprocess.run(cmd, input=b" " * 200_000, capture_output=True, timeout=30)
+    assert r.stdout == b"413", r.stderr
+
+
 def test_database_failure_is_key_mgt_exception(km):
     seed = Seed()
     seed_sqlite(km, seed)
