@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The pieces of the SOAP APIKeyValidationService (am-km-soap.c) and of the
+ * gateway notification (am-km-notify.c) that have a contract of their own:
+ * the envelope parser, the response and fault writers and the "is this
+ * environment ourselves" rule.  The component entry points are in am-km.h.
+ */
+#pragma once
+
+#include "am-km.h"
+
+#define AM_SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
+#define AM_SOAP12_NS "http://www.w3.org/2003/05/soap-envelope"
+/* schema namespace of WSO2's POJO admin services (services.xml) */
+#define AM_AXIS2_XSD_NS "http://org.apache.axis2/xsd"
+
+typedef enum {
+	AM_SOAP_11,
+	AM_SOAP_12,
+} AmSoapVersion;
+
+typedef enum {
+	AM_KM_SOAP_VALIDATE_KEY,
+	AM_KM_SOAP_GET_URI_TEMPLATES,
+	AM_KM_SOAP_VALIDATE_KEY_FOR_HANDSHAKE,
+} AmKmSoapOp;
+
+/* A parsed request.  Absent or xsi:nil children are NULL. */
+typedef struct {
+	AmSoapVersion soap;
+	AmKmSoapOp op;
+	char *context;
+	char *version;
+	char *access_token;
+	char *required_auth_level;
+	char *client_domain;
+	char *matching_resource;
+	char *http_verb;
+} AmKmSoapRequest;
+
+void am_km_soap_request_free (AmKmSoapRequest *req);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKmSoapRequest, am_km_soap_request_free)
+
+/* A response ready to send: HTTP status, content type and body. */
+typedef struct {
+	guint status;
+	char *content_type;
+	char *body;
+} AmKmSoapReply;
+
+void am_km_soap_reply_free (AmKmSoapReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKmSoapReply, am_km_soap_reply_free)
+
+/* Parse a request body.  @content_type is the HTTP Content-Type (may be
+ * NULL).  On failure returns NULL and a SOAP fault in @fault (in the
+ * envelope's version when it could be told). */
+AmKmSoapRequest *am_km_soap_parse (const char *content_type, const char *body, gsize len,
+				   AmKmSoapReply **fault);
+
+typedef enum {
+	AM_SOAP_FAULT_SERVER,	       /* soapenv:Server / soap:Receiver */
+	AM_SOAP_FAULT_CLIENT,	       /* soapenv:Client / soap:Sender */
+	AM_SOAP_FAULT_VERSION_MISMATCH, /* not a SOAP 1.1 or 1.2 envelope */
+} AmSoapFaultCode;
+
+/* A fault envelope with @reason; @key_mgt_exception adds the detail of the
+ * service's declared APIKeyMgtException
+ * (APIKeyValidationServiceAPIKeyMgtException). */
+AmKmSoapReply *am_km_soap_fault (AmSoapVersion soap, guint status, AmSoapFaultCode code,
+				 const char *reason, gboolean key_mgt_exception);
+/* The response envelopes as Axis2 writes them for the POJO service. */
+AmKmSoapReply *am_km_soap_info_reply (AmSoapVersion soap, const char *response_element,
+				      const AmKeyValidationInfo *info);
+AmKmSoapReply *am_km_soap_templates_reply (AmSoapVersion soap, GPtrArray *templates);
+/* Run @req against the Key Manager and write the response (or the
+ * APIKeyMgtException fault on a database failure).  Blocks. */
+AmKmSoapReply *am_km_soap_execute (AmKm *km, const AmKmSoapRequest *req);
+
+/* am-km-notify.c: whether an environment's ServerURL points at this very
+ * server: a loopback or local address (or this host's name) and one of our
+ * management ports (@https_port, @http_port; <= 0 for none). */
+gboolean am_km_notify_url_is_self (const char *server_url, const char *own_host, int https_port,
+				   int http_port);
