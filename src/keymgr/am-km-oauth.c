@@ -592,7 +592,8 @@ handle (OAuth *oauth, SoupServerMessage *msg, gboolean revoke)
 		soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return;
 	}
-	if (g_strcmp0 (type, FORM_TYPE) != 0) {
+	/* JAX-RS @Consumes: another body type is refused; none is an empty form */
+	if (type != NULL && g_ascii_strcasecmp (type, FORM_TYPE) != 0) {
 		soup_server_message_set_status (msg, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE, NULL);
 		return;
 	}
