@@ -42,19 +42,22 @@
 #define REVOKE_PATH "/oauth2/revoke"
 #define FORM_TYPE "application/x-www-form-urlencoded"
 #define CLIENT_AUTH_FAILED "Client Authentication failed."
+#define OAUTH_MYSQL_WORKERS 8
 
 typedef struct {
 	AmKm *km;
 	AmMgmt *mgmt;
 	char *realm; /* WWW-Authenticate value */
-	/* requests whose worker still runs; stop waits for them */
-	GMutex lock;
-	GCond idle;
-	guint busy;
+	/* the workers: one for SQLite, which has a single writer anyway (every
+	 * transaction of a defaultAutoCommit=false datasource takes its write
+	 * lock, and its busy handler waits by sleeping in millisecond steps);
+	 * several for MySQL */
+	GThreadPool *pool;
 } OAuth;
 
 typedef struct {
 	OAuth *oauth; /* worker thread only: gone once stop returned */
+	GTask *task;
 	SoupServerMessage *msg;
 	gboolean revoke;
 	GHashTable *form;
@@ -491,20 +494,22 @@ do_revoke (OAuthJob *job, AmDbConn *conn, const AmKmClient *c, GError **error)
 	}
 }
 
+/* A pool thread: the request's database work; the response goes back to
+ * the main context through the job's GTask. */
 static void
-job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+job_run (gpointer data, gpointer user_data)
 {
 	OAuthJob *job = data;
-	OAuth *oauth = job->oauth;
+	GTask *task = job->task;
 	g_autoptr (GError) error = NULL;
-	g_autoptr (AmDbConn) conn = am_db_acquire (am_km_get_db (oauth->km), &error);
+	g_autoptr (AmDbConn) conn = am_db_acquire (am_km_get_db (job->oauth->km), &error);
 	g_autoptr (AmKmClient) client = NULL;
 
 	if (conn != NULL)
 		client = authenticate_client (job, conn, &error);
+	/* one transaction from the client lookup to the token: on SQLite every
+	 * transaction takes the write lock, so one per request, not two */
 	if (client != NULL) {
-		/* the client lookup only read */
-		am_db_rollback (conn, NULL);
 		if (job->revoke)
 			do_revoke (job, conn, client, &error);
 		else
@@ -513,12 +518,8 @@ job_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellab
 	if (error != NULL)
 		job_fail (job, error);
 	g_clear_pointer (&conn, am_db_release);
-
-	g_mutex_lock (&oauth->lock);
-	if (--oauth->busy == 0)
-		g_cond_broadcast (&oauth->idle);
-	g_mutex_unlock (&oauth->lock);
 	g_task_return_boolean (task, TRUE);
+	g_object_unref (task);
 }
 
 /* ---- the handlers (main context) ---- */
@@ -626,11 +627,9 @@ handle (OAuth *oauth, SoupServerMessage *msg, gboolean revoke)
 		return;
 	}
 
-	g_mutex_lock (&oauth->lock);
-	oauth->busy++;
-	g_mutex_unlock (&oauth->lock);
 	soup_server_message_pause (msg);
-	g_task_run_in_thread (task, job_thread);
+	job->task = g_steal_pointer (&task);
+	g_thread_pool_push (oauth->pool, job, NULL);
 }
 
 static void
@@ -668,8 +667,11 @@ oauth_start (AmKm *km, GError **error)
 	/* EndpointUtil.getRealmInfo */
 	oauth->realm = g_strdup_printf ("Basic realm=%s",
 					core->host_name != NULL ? core->host_name : "localhost");
-	g_mutex_init (&oauth->lock);
-	g_cond_init (&oauth->idle);
+	oauth->pool = g_thread_pool_new (job_run, oauth,
+					 am_db_get_kind (am_km_get_db (km)) == AM_DB_SQLITE
+						 ? 1
+						 : OAUTH_MYSQL_WORKERS,
+					 FALSE, NULL);
 	am_mgmt_add_handler (mgmt, TOKEN_PATH, on_token, oauth, NULL);
 	am_mgmt_add_handler (mgmt, REVOKE_PATH, on_revoke, oauth, NULL);
 	return oauth;
@@ -684,13 +686,8 @@ oauth_stop (gpointer state)
 		return;
 	am_mgmt_remove_handler (oauth->mgmt, TOKEN_PATH);
 	am_mgmt_remove_handler (oauth->mgmt, REVOKE_PATH);
-	/* workers use the Key Manager: let the running ones finish */
-	g_mutex_lock (&oauth->lock);
-	while (oauth->busy > 0)
-		g_cond_wait (&oauth->idle, &oauth->lock);
-	g_mutex_unlock (&oauth->lock);
-	g_mutex_clear (&oauth->lock);
-	g_cond_clear (&oauth->idle);
+	/* the workers use the Key Manager: let the queued requests finish */
+	g_thread_pool_free (oauth->pool, FALSE, TRUE);
 	g_free (oauth->realm);
 	g_free (oauth);
 }

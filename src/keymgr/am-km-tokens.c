@@ -359,6 +359,9 @@ issue_once (AmKm *km, AmDbConn *conn, const NewToken *n, GError **error)
 	GError *local = NULL;
 	AmKmIssuedToken *t;
 
+	/* explicit, for datasources with defaultAutoCommit=true */
+	if (!am_db_begin (conn, error))
+		return NULL;
 	cur = find_active (conn, n->client->id, n->owner, n->scope_hash, &local);
 	if (local != NULL) {
 		g_propagate_error (error, local);
@@ -526,7 +529,10 @@ refresh_once (AmKm *km, AmDbConn *conn, const AmKmClient *client, const char *re
 {
 	gint64 now = am_km_now (km);
 	GError *local = NULL;
-	g_autoptr (AmKmToken) old = lookup_by_refresh (km, conn, client->id, refresh_token, &local);
+	g_autoptr (AmKmToken) old = am_db_begin (conn, &local)
+					    ? lookup_by_refresh (km, conn, client->id, refresh_token,
+								 &local)
+					    : NULL;
 	g_auto (GStrv) set = NULL;
 	g_autofree char *hash = NULL;
 	g_autoptr (ActiveRow) other = NULL;
@@ -642,6 +648,8 @@ am_km_token_revoke (AmKm *km, AmDbConn *conn, const AmKmClient *client, const ch
 	g_autoptr (AmKmToken) t = NULL;
 
 	*revoked = NULL;
+	if (!am_db_begin (conn, error))
+		return FALSE;
 	for (int pass = 0; pass < 2 && t == NULL; pass++) {
 		GError *local = NULL;
 
@@ -863,7 +871,7 @@ create_keys (AmKm *km, AmDbConn *conn, gint64 application_id, const char *key_ty
 	gint64 subscriber_id;
 	AmDbStep step;
 
-	if (st == NULL)
+	if (st == NULL || !am_db_begin (conn, error))
 		return NULL;
 	am_db_bind_int64 (st, 1, application_id);
 	step = am_db_step (st, error);
@@ -923,7 +931,7 @@ char *
 am_km_app_regenerate_secret (AmKm *km, AmDbConn *conn, const char *consumer_key, GError **error)
 {
 	g_autofree char *secret = am_km_new_client_id ();
-	gint64 n = am_db_exec (conn,
+	gint64 n = !am_db_begin (conn, error) ? -1 : am_db_exec (conn,
 			       "UPDATE IDN_OAUTH_CONSUMER_APPS SET CONSUMER_SECRET = ? "
 			       "WHERE CONSUMER_KEY = ?",
 			       error, 2, secret, consumer_key);
@@ -969,7 +977,9 @@ static char **
 delete_keys (AmDbConn *conn, gint64 application_id, const char *key_type, GError **error)
 {
 	GError *local = NULL;
-	g_autofree char *key = keys_mapped_key (conn, application_id, key_type, &local);
+	g_autofree char *key = am_db_begin (conn, &local)
+				       ? keys_mapped_key (conn, application_id, key_type, &local)
+				       : NULL;
 	g_auto (GStrv) tokens = NULL;
 
 	if (key == NULL) {
