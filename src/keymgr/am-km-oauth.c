@@ -93,12 +93,21 @@ job_header (OAuthJob *job, const char *name, const char *value)
 
 /* ---- responses ---- */
 
+/* The text of what @b built (members in the order they were added). */
+static char *
+builder_text (JsonBuilder *b)
+{
+	g_autoptr (JsonGenerator) gen = json_generator_new ();
+	g_autoptr (JsonNode) root = json_builder_get_root (b);
+
+	json_generator_set_root (gen, root);
+	return json_generator_to_data (gen, NULL);
+}
+
 static char *
 json_error_body (const char *code, const char *description)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
-	g_autoptr (JsonGenerator) gen = json_generator_new ();
-	g_autoptr (JsonNode) root = NULL;
 
 	json_builder_begin_object (b);
 	json_builder_set_member_name (b, "error");
@@ -106,9 +115,7 @@ json_error_body (const char *code, const char *description)
 	json_builder_set_member_name (b, "error_description");
 	json_builder_add_string_value (b, description);
 	json_builder_end_object (b);
-	root = json_builder_get_root (b);
-	json_generator_set_root (gen, root);
-	return json_generator_to_data (gen, NULL);
+	return builder_text (b);
 }
 
 static void
@@ -160,8 +167,6 @@ static char *
 token_body (const AmKmIssuedToken *t, gboolean with_refresh)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
-	g_autoptr (JsonGenerator) gen = json_generator_new ();
-	g_autoptr (JsonNode) root = NULL;
 	g_autofree char *scope = g_strjoinv (" ", t->scopes);
 
 	json_builder_begin_object (b);
@@ -178,9 +183,7 @@ token_body (const AmKmIssuedToken *t, gboolean with_refresh)
 	json_builder_set_member_name (b, "expires_in");
 	json_builder_add_int_value (b, t->expires_in);
 	json_builder_end_object (b);
-	root = json_builder_get_root (b);
-	json_generator_set_root (gen, root);
-	return json_generator_to_data (gen, NULL);
+	return builder_text (b);
 }
 
 /* ---- the worker: client, grant, scopes ---- */

@@ -339,7 +339,7 @@ gboolean am_km_token_revoke (AmKm *km, AmDbConn *conn, const AmKmClient *client,
 			     const char *token, const char *hint, AmKmToken **revoked,
 			     GError **error);
 
-/* ---- application keys for the Store (am-km-tokens.c) ---- */
+/* ---- application keys for the Store (am-km-apps.c) ---- */
 
 /* Create the OAuth client of @application_id for @key_type (PRODUCTION /
  * SANDBOX) owned by @owner: IDN_OAUTH_CONSUMER_APPS row named
