@@ -32,6 +32,7 @@ static const AmConfDirective km_directives[] = {
 #define KM_THRIFT_SESSION_TIMEOUT 1800000
 
 static const AmKmComponent *const km_components[] = {
+	&am_km_oauth_component,
 	&am_km_soap_component,
 	&am_km_notify_component,
 	NULL,

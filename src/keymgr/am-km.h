@@ -295,11 +295,16 @@ AmKmClient *am_km_client_lookup (AmKm *km, AmDbConn *conn, const char *consumer_
 
 typedef struct {
 	char *access_token;
-	char *refresh_token;	/* NULL when none is issued */
+	char *refresh_token;	/* the row's refresh token (a client_credentials
+				 * response leaves it out) */
 	char **scopes;		/* sorted */
-	gint64 expires_in;	/* seconds left; G_MAXINT64 / WSO2's Long.MAX_VALUE/1000 for never */
+	gint64 expires_in;	/* seconds left; AM_KM_NEVER_EXPIRES_IN for never */
 	char *token_id;
+	char *replaced_token;	/* refresh only: the access token it deactivated */
 } AmKmIssuedToken;
+
+/* expires_in of a token that never expires: WSO2's Long.MAX_VALUE / 1000. */
+#define AM_KM_NEVER_EXPIRES_IN (G_MAXINT64 / 1000)
 
 void am_km_issued_token_free (AmKmIssuedToken *t);
 /* Issue a token for @client to @authz_user (NULL: the client's owner, as
@@ -313,8 +318,29 @@ AmKmIssuedToken *am_km_token_issue (AmKm *km, AmDbConn *conn, const AmKmClient *
 				    const char *authz_user, const char *user_type,
 				    const char *grant_type, const char *const *scopes,
 				    gint64 validity_s, GError **error);
+/* The refresh_token grant: @refresh_token (by REFRESH_TOKEN_HASH on 2.6,
+ * REFRESH_TOKEN on 2.1) must be @client's, its row ACTIVE or EXPIRED and
+ * the latest for it, and the refresh token unexpired (else
+ * AM_KM_ERROR_INVALID_GRANT).  @scopes NULL keeps the token's scopes; else
+ * they must be a subset of them (AM_KM_ERROR_INVALID_SCOPE).  The old
+ * access token becomes EXPIRED and is passed to am_km_tokens_revoked; the
+ * new one gets a new refresh token when RenewRefreshTokenForRefreshGrant is
+ * on, else keeps the old one with its creation time.  Blocks. */
+AmKmIssuedToken *am_km_token_refresh (AmKm *km, AmDbConn *conn, const AmKmClient *client,
+				      const char *refresh_token, const char *const *scopes,
+				      GError **error);
+/* RFC 7009 revocation by @client of @token, an access or refresh token
+ * (@hint "access_token" / "refresh_token" says which to try first; NULL
+ * tries both).  An ACTIVE or EXPIRED token row becomes REVOKED with a
+ * random TOKEN_STATE_ID and is passed to am_km_tokens_revoked after the
+ * commit; the row as it was is returned in @revoked (NULL when there was
+ * nothing to revoke, which is not an error).  A token of another client
+ * fails with AM_KM_ERROR_INVALID_CLIENT.  Blocks. */
+gboolean am_km_token_revoke (AmKm *km, AmDbConn *conn, const AmKmClient *client,
+			     const char *token, const char *hint, AmKmToken **revoked,
+			     GError **error);
 
-/* ---- application keys for the Store (am-km-tokens.c) ---- */
+/* ---- application keys for the Store (am-km-apps.c) ---- */
 
 /* Create the OAuth client of @application_id for @key_type (PRODUCTION /
  * SANDBOX) owned by @owner: IDN_OAUTH_CONSUMER_APPS row named
@@ -352,4 +378,5 @@ gboolean am_km_session_check (AmKm *km, const char *session_id);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKm, am_km_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKmToken, am_km_token_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKmClient, am_km_client_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKmIssuedToken, am_km_issued_token_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKeyValidationInfo, am_key_validation_info_free)
