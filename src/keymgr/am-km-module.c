@@ -32,6 +32,8 @@ static const AmConfDirective km_directives[] = {
 #define KM_THRIFT_SESSION_TIMEOUT 1800000
 
 static const AmKmComponent *const km_components[] = {
+	&am_km_thrift_auth_component,
+	&am_km_thrift_component,
 	NULL,
 };
 
