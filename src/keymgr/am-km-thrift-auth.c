@@ -75,15 +75,17 @@ auth_now_ms (AmKm *km)
 
 /* ---- IDN_THRIFT_SESSION ---- */
 
+/* One write, committed (WSO2 ships defaultAutoCommit=false). */
 static gboolean
-session_db_exec (AmKm *km, const char *sql, GError **error, int n_args, const char *a,
-		 const char *b, const char *c, const char *d)
+session_db_write (AmKm *km, const char *sql, GError **error, int n_args, const char *a,
+		  const char *b, const char *c, const char *d, const char *e)
 {
 	g_autoptr (AmDbConn) conn = am_db_acquire (am_km_get_db (km), error);
 
 	if (conn == NULL)
 		return FALSE;
-	return am_db_exec (conn, sql, error, n_args, a, b, c, d) >= 0;
+	return am_db_exec (conn, sql, error, n_args, a, b, c, d, e) >= 0 &&
+	       am_db_commit (conn, error);
 }
 
 static gboolean
@@ -91,23 +93,12 @@ session_db_insert (AmKm *km, const char *session_id, const char *user, gint64 no
 		   GError **error)
 {
 	g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms);
-	g_autoptr (AmDbConn) conn = am_db_acquire (am_km_get_db (km), error);
-	g_autoptr (AmDbStmt) st = NULL;
+	g_autofree char *tenant = g_strdup_printf ("%d", AM_SUPER_TENANT_ID);
 
-	if (conn == NULL)
-		return FALSE;
-	st = am_db_prepare (conn,
-			    "INSERT INTO IDN_THRIFT_SESSION (SESSION_ID, USER_NAME, CREATED_TIME, "
-			    "LAST_MODIFIED_TIME, TENANT_ID) VALUES (?, ?, ?, ?, ?)",
-			    error);
-	if (st == NULL)
-		return FALSE;
-	am_db_bind_text (st, 1, session_id);
-	am_db_bind_text (st, 2, user);
-	am_db_bind_text (st, 3, now);
-	am_db_bind_text (st, 4, now);
-	am_db_bind_int64 (st, 5, AM_SUPER_TENANT_ID);
-	return am_db_step (st, error) != AM_DB_STEP_ERROR;
+	return session_db_write (km,
+				 "INSERT INTO IDN_THRIFT_SESSION (SESSION_ID, USER_NAME, "
+				 "CREATED_TIME, LAST_MODIFIED_TIME, TENANT_ID) VALUES (?, ?, ?, ?, ?)",
+				 error, 5, session_id, user, now, now, tenant);
 }
 
 static void
@@ -116,9 +107,9 @@ session_db_touch (AmKm *km, const char *session_id, gint64 now_ms)
 	g_autofree char *now = g_strdup_printf ("%" G_GINT64_FORMAT, now_ms);
 	g_autoptr (GError) error = NULL;
 
-	if (!session_db_exec (km, "UPDATE IDN_THRIFT_SESSION SET LAST_MODIFIED_TIME = ? "
+	if (!session_db_write (km, "UPDATE IDN_THRIFT_SESSION SET LAST_MODIFIED_TIME = ? "
 				  "WHERE SESSION_ID = ?",
-			      &error, 2, now, session_id, NULL, NULL))
+			      &error, 2, now, session_id, NULL, NULL, NULL))
 		g_warning ("Thrift session: cannot refresh its last use: %s", error->message);
 }
 
@@ -127,8 +118,8 @@ session_db_delete (AmKm *km, const char *session_id)
 {
 	g_autoptr (GError) error = NULL;
 
-	if (!session_db_exec (km, "DELETE FROM IDN_THRIFT_SESSION WHERE SESSION_ID = ?", &error,
-			      1, session_id, NULL, NULL, NULL))
+	if (!session_db_write (km, "DELETE FROM IDN_THRIFT_SESSION WHERE SESSION_ID = ?", &error,
+			       1, session_id, NULL, NULL, NULL, NULL))
 		g_warning ("Thrift session: cannot remove an expired one: %s", error->message);
 }
 
@@ -196,9 +187,9 @@ auth_purge (KmThriftAuth *auth, gint64 now_ms)
 	 * order is numeric order */
 	cutoff = g_strdup_printf ("%013" G_GINT64_FORMAT,
 				  MAX (now_ms - timeout - SESSION_DB_TOUCH_MS, 0));
-	if (!session_db_exec (auth->km,
-			      "DELETE FROM IDN_THRIFT_SESSION WHERE LAST_MODIFIED_TIME < ?", &error,
-			      1, cutoff, NULL, NULL, NULL))
+	if (!session_db_write (auth->km,
+			       "DELETE FROM IDN_THRIFT_SESSION WHERE LAST_MODIFIED_TIME < ?", &error,
+			       1, cutoff, NULL, NULL, NULL, NULL))
 		g_warning ("Thrift sessions: cannot remove expired ones: %s", error->message);
 }
 
