@@ -51,6 +51,9 @@ typedef struct {
 	void (*bind_null) (gpointer stmt, int idx);
 	/* First call executes.  Never called again after DONE or ERROR. */
 	AmDbStep (*step) (gpointer stmt, GError **error);
+	/* TRUE when @stmt only reads, so that defaultAutoCommit=false need not
+	 * open a (write-locking) transaction for it; may be NULL. */
+	gboolean (*stmt_readonly) (gpointer stmt);
 	int (*column_count) (gpointer stmt);
 	/* NULL for SQL NULL; valid until the next step. */
 	const char *(*column_text) (gpointer stmt, int col);

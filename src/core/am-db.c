@@ -772,9 +772,11 @@ am_db_bind_timestamp (AmDbStmt *stmt, int idx, gint64 unix_usec)
 AmDbStep
 am_db_step (AmDbStmt *stmt, GError **error)
 {
+	const AmDbDriver *drv;
 	AmDbStep step;
 
 	g_return_val_if_fail (stmt != NULL, AM_DB_STEP_ERROR);
+	drv = stmt->conn->db->drv;
 	if (stmt->failed) {
 		g_set_error_literal (error, AM_DB_ERROR, AM_DB_ERROR_FAILED,
 				     "statement already failed");
@@ -782,9 +784,14 @@ am_db_step (AmDbStmt *stmt, GError **error)
 	}
 	if (stmt->done)
 		return AM_DB_STEP_DONE;
-	if (!db_conn_implicit_begin (stmt->conn, error))
+	/* a read outside a transaction needs none: on SQLite, where a
+	 * transaction takes the write lock at once, opening one for every
+	 * SELECT would serialise all readers of the file */
+	if (!(drv->stmt_readonly != NULL && !stmt->conn->in_txn &&
+	      drv->stmt_readonly (stmt->handle)) &&
+	    !db_conn_implicit_begin (stmt->conn, error))
 		return AM_DB_STEP_ERROR;
-	step = stmt->conn->db->drv->step (stmt->handle, error);
+	step = drv->step (stmt->handle, error);
 	if (step == AM_DB_STEP_ERROR) {
 		stmt->failed = TRUE;
 		db_conn_note_error (stmt->conn, error != NULL ? *error : NULL);
