@@ -9,7 +9,10 @@
  * are enforced as H2 and InnoDB enforce them, and lock waits last up to
  * maxWait.  Transactions start with BEGIN IMMEDIATE: a deferred BEGIN that
  * later needs the write lock can fail at once with SQLITE_BUSY instead of
- * waiting, which H2 users never had to handle.
+ * waiting, which H2 users never had to handle.  Read-only work borrows
+ * reader connections (am_db_acquire_reader), whose statements run on their
+ * own (WAL gives each a snapshot), so readers never queue for the write
+ * lock.
  */
 #include "config.h"
 
@@ -50,6 +53,20 @@ sqlite_exec (sqlite3 *db, const char *sql, const char *what, GError **error)
 	return TRUE;
 }
 
+/* SQLite counts every allocation under one process-wide mutex unless told
+ * not to; with many connection threads that mutex is the busiest lock of
+ * the server.  Must run before the library initialises (first open). */
+static void
+sqlite_configure_once (void)
+{
+	static gsize done = 0;
+
+	if (g_once_init_enter (&done)) {
+		sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+		g_once_init_leave (&done, 1);
+	}
+}
+
 static gpointer
 sqlite_open (const AmDbTarget *target, GError **error)
 {
@@ -57,6 +74,8 @@ sqlite_open (const AmDbTarget *target, GError **error)
 	g_autoptr (GError) local = NULL;
 	sqlite3 *db = NULL;
 	int rc;
+
+	sqlite_configure_once ();
 
 	if (g_mkdir_with_parents (dir, 0750) != 0) {
 		int errsv = errno;

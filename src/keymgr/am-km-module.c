@@ -33,6 +33,8 @@ static const AmConfDirective km_directives[] = {
 
 static const AmKmComponent *const km_components[] = {
 	&am_km_oauth_component,
+	&am_km_thrift_auth_component,
+	&am_km_thrift_component,
 	&am_km_soap_component,
 	&am_km_notify_component,
 	NULL,

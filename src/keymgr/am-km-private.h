@@ -27,6 +27,10 @@ struct _AmKm {
 	AmKmRevokeHook revoke_hook;
 	gpointer revoke_hook_data;
 
+	/* Thrift login sessions (am-km-thrift-auth.c), NULL when that
+	 * component is not running (sessions then live in the database only) */
+	struct _KmThriftAuth *thrift_auth;
+
 	/* the started components' states, in start order */
 	GPtrArray *components;
 };

@@ -257,6 +257,7 @@ typedef struct {
 
 /* The module's components (am-km-module.c lists them; each file exports one). */
 extern const AmKmComponent am_km_oauth_component;  /* am-km-oauth.c */
+extern const AmKmComponent am_km_thrift_auth_component; /* am-km-thrift-auth.c */
 extern const AmKmComponent am_km_thrift_component; /* am-km-thrift.c */
 extern const AmKmComponent am_km_soap_component;   /* am-km-soap.c */
 extern const AmKmComponent am_km_notify_component; /* am-km-notify.c */
