@@ -119,7 +119,7 @@ km_alloc (AmDb *db)
 static gboolean
 km_detect_schema (AmKm *km, GError **error)
 {
-	g_autoptr (AmDbConn) conn = am_db_acquire (km->db, error);
+	g_autoptr (AmDbConn) conn = am_db_acquire_reader (km->db, error);
 
 	if (conn == NULL)
 		return FALSE;

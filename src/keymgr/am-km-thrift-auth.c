@@ -129,7 +129,7 @@ static gboolean
 session_db_lookup (AmKm *km, const char *session_id, char **user, gint64 *last_ms)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (AmDbConn) conn = am_db_acquire (am_km_get_db (km), &error);
+	g_autoptr (AmDbConn) conn = am_db_acquire_reader (am_km_get_db (km), &error);
 	g_autoptr (AmDbStmt) st = NULL;
 	const char *text;
 	char *end = NULL;
