@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Benchmark of POST /oauth2/token (client_credentials) against a real apimd.
 
-Starts apimd on a fresh carbon home (SQLite, or MariaDB with --mariadb),
+Starts apimd on a fresh carbon home (SQLite, or MariaDB with --db mariadb),
 seeds --clients OAuth clients the way WSO2 2.6 writes them, then measures:
 
   new    every request issues a new token: each client asks once, so WSO2's
@@ -14,7 +14,7 @@ seeds --clients OAuth clients the way WSO2 2.6 writes them, then measures:
 Load comes from --procs worker processes, each on one keep-alive HTTPS
 connection, sending requests back to back.  Prints requests per second.
 
-  /usr/bin/python3 bench/km-tokens.py [--clients 6000] [--procs 4] [--mariadb]
+  /usr/bin/python3 bench/km-tokens.py [--clients 6000] [--procs 4] [--db sqlite|mariadb]
 
 Needs a built ./apimd (or $AM_TEST_APIMD).
 """
@@ -93,14 +93,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=6000)
     ap.add_argument("--procs", type=int, default=4)
-    ap.add_argument("--mariadb", action="store_true")
+    ap.add_argument("--db", choices=("sqlite", "mariadb"), default="sqlite")
     args = ap.parse_args()
 
     binary = Path(os.environ.get("AM_TEST_APIMD", REPO / "apimd"))
     tmp = Path(tempfile.mkdtemp(prefix="km-bench-"))
     home = conftest.make_carbon_home(tmp, conftest.free_offset())
     maria_gen = None
-    if args.mariadb:
+    if args.db == "mariadb":
         from test_server import mysql_datasources
         maria_gen = conftest.mariadb.__wrapped__()
         maria = next(maria_gen)
@@ -116,7 +116,7 @@ def main() -> int:
         proc.start()
         creds = seed_clients(args.clients, apply)
         port = proc.ports["mgt_https"]
-        db = "MariaDB" if args.mariadb else "SQLite"
+        db = "MariaDB" if args.db == "mariadb" else "SQLite"
         rate, ok, bad = run(port, creds, args.procs)
         print(f"{db} new tokens:    {rate:8.0f} req/s  ({ok} ok, {bad} failed, {args.procs} connections)")
         rate, ok, bad = run(port, creds, args.procs)
