@@ -125,21 +125,37 @@ cmp_strp (gconstpointer a, gconstpointer b)
 	return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-AmKmToken *
-am_km_token_lookup (AmKm *km, AmDbConn *conn, const char *access_token, GError **error)
+static void
+add_unique (GPtrArray *set, const char *value)
 {
-	/* one round trip: the token joined to its client and its scope rows */
-	static const char sql_fmt[] =
+	if (value != NULL && !g_ptr_array_find_with_equal_func (set, value, g_str_equal, NULL))
+		g_ptr_array_add (set, g_strdup (value));
+}
+
+/* Called for every row of a token query with the first column after the
+ * token's own. */
+typedef void (*TokenRowFunc) (AmDbStmt *st, int col, gpointer data);
+
+#define TOKEN_COLS 16
+
+/* The token row for @access_token joined to its client and its scope rows,
+ * plus @extra_cols from @extra_joins (whose @n_binds placeholders come
+ * before the token's); one round trip. */
+static AmKmToken *
+token_query (AmKm *km, AmDbConn *conn, const char *extra_cols, const char *extra_joins,
+	     const char *const *binds, guint n_binds, const char *access_token,
+	     TokenRowFunc row_func, gpointer data, GError **error)
+{
+	g_autofree char *sql = g_strdup_printf (
 		"SELECT T.TOKEN_ID, T.ACCESS_TOKEN, T.REFRESH_TOKEN, T.CONSUMER_KEY_ID, "
 		"C.CONSUMER_KEY, T.AUTHZ_USER, T.TENANT_ID, T.USER_DOMAIN, T.USER_TYPE, "
 		"T.GRANT_TYPE, T.TOKEN_STATE, T.TIME_CREATED, T.VALIDITY_PERIOD, "
-		"T.REFRESH_TOKEN_TIME_CREATED, T.REFRESH_TOKEN_VALIDITY_PERIOD, S.TOKEN_SCOPE "
+		"T.REFRESH_TOKEN_TIME_CREATED, T.REFRESH_TOKEN_VALIDITY_PERIOD, S.TOKEN_SCOPE%s "
 		"FROM IDN_OAUTH2_ACCESS_TOKEN T "
 		"JOIN IDN_OAUTH_CONSUMER_APPS C ON T.CONSUMER_KEY_ID = C.ID "
-		"LEFT JOIN IDN_OAUTH2_ACCESS_TOKEN_SCOPE S ON S.TOKEN_ID = T.TOKEN_ID "
-		"WHERE T.%s = ?";
-	g_autofree char *sql = g_strdup_printf (sql_fmt, km->schema.token_hash ? "ACCESS_TOKEN_HASH"
-									       : "ACCESS_TOKEN");
+		"LEFT JOIN IDN_OAUTH2_ACCESS_TOKEN_SCOPE S ON S.TOKEN_ID = T.TOKEN_ID%s "
+		"WHERE T.%s = ?",
+		extra_cols, extra_joins, km->schema.token_hash ? "ACCESS_TOKEN_HASH" : "ACCESS_TOKEN");
 	g_autofree char *hash = km->schema.token_hash ? am_km_hash_json (access_token) : NULL;
 	g_autoptr (AmDbStmt) st = am_db_prepare (conn, sql, error);
 	g_autoptr (GPtrArray) scopes = g_ptr_array_new_with_free_func (g_free);
@@ -148,7 +164,9 @@ am_km_token_lookup (AmKm *km, AmDbConn *conn, const char *access_token, GError *
 
 	if (st == NULL)
 		return NULL;
-	am_db_bind_text (st, 1, hash != NULL ? hash : access_token);
+	for (guint i = 0; i < n_binds; i++)
+		am_db_bind_text (st, (int) i + 1, binds[i]);
+	am_db_bind_text (st, (int) n_binds + 1, hash != NULL ? hash : access_token);
 	while ((step = am_db_step (st, error)) == AM_DB_STEP_ROW) {
 		const char *id = am_db_column_text (st, 0);
 
@@ -172,8 +190,9 @@ am_km_token_lookup (AmKm *km, AmDbConn *conn, const char *access_token, GError *
 		} else if (g_strcmp0 (id, t->token_id) != 0) {
 			continue; /* a hash collision would be astonishing; keep the first */
 		}
-		if (!am_db_column_is_null (st, 15))
-			g_ptr_array_add (scopes, g_strdup (am_db_column_text (st, 15)));
+		add_unique (scopes, am_db_column_text (st, 15));
+		if (row_func != NULL)
+			row_func (st, TOKEN_COLS, data);
 	}
 	if (step == AM_DB_STEP_ERROR) {
 		am_km_token_free (t);
@@ -185,6 +204,12 @@ am_km_token_lookup (AmKm *km, AmDbConn *conn, const char *access_token, GError *
 		t->scopes = (char **) g_ptr_array_steal (scopes, NULL);
 	}
 	return t;
+}
+
+AmKmToken *
+am_km_token_lookup (AmKm *km, AmDbConn *conn, const char *access_token, GError **error)
+{
+	return token_query (km, conn, "", "", NULL, 0, access_token, NULL, NULL, error);
 }
 
 gint64
@@ -420,87 +445,140 @@ versioned_context (const char *context, const char *version)
 	return g_strconcat (context, suffix, NULL);
 }
 
-/* Step 3. */
-static int
-check_subscription (AmKm *km, AmDbConn *conn, const char *context, const char *version,
-		    AmKeyValidationInfo *info, GError **error)
+/* What the validation query returns besides the token: the subscription
+ * of the token's application to the API (WSO2's
+ * ADVANCED_VALIDATE_SUBSCRIPTION_KEY_VERSION_SQL, or its _DEFAULT_ and
+ * non-advanced variants) and the scopes bound to the resource. */
+typedef struct {
+	gboolean advanced;
+	gboolean subscribed;
+	AmKeyValidationInfo *sub; /* the subscription's DTO fields */
+	char *sub_status;
+	char *app_token_type;
+	GPtrArray *resource_scopes;
+} KmLookup;
+
+static void
+lookup_row (AmDbStmt *st, int c, gpointer data)
 {
-	gboolean advanced = km->schema.policies && km->apim->advanced_throttling;
-	gboolean is_default;
-	const char *ver = plain_version (version, &is_default);
-	g_autofree char *ctx = is_default ? versioned_context (context, ver) : g_strdup (context);
-	g_autoptr (GString) sql = g_string_new (
-		"SELECT SUB.TIER_ID, SUBS.USER_ID, SUB.SUB_STATUS, APP.APPLICATION_ID, APP.NAME, "
-		"APP.APPLICATION_TIER, AKM.KEY_TYPE, API.API_NAME, API.API_PROVIDER");
-	g_autoptr (AmDbStmt) st = NULL;
-	const char *status;
-	AmDbStep step;
+	KmLookup *l = data;
+	AmKeyValidationInfo *sub = l->sub;
 
-	if (km->schema.app_token_type)
-		g_string_append (sql, ", APP.TOKEN_TYPE");
-	else
-		g_string_append (sql, ", NULL");
-	if (advanced)
-		g_string_append (sql, ", API.API_TIER, APS.RATE_LIMIT_COUNT, "
-				      "APS.RATE_LIMIT_TIME_UNIT, APS.STOP_ON_QUOTA_REACH, "
-				      "APS.QUOTA_TYPE");
-	g_string_append (sql, " FROM AM_SUBSCRIPTION SUB, AM_SUBSCRIBER SUBS, AM_APPLICATION APP, "
-			      "AM_APPLICATION_KEY_MAPPING AKM, AM_API API");
-	if (advanced)
-		g_string_append (sql, ", AM_POLICY_SUBSCRIPTION APS");
-	g_string_append (sql, " WHERE API.CONTEXT = ? AND AKM.CONSUMER_KEY = ?");
-	if (!is_default)
-		g_string_append (sql, " AND API.API_VERSION = ?");
-	g_string_append (sql, " AND SUB.APPLICATION_ID = APP.APPLICATION_ID"
-			      " AND APP.SUBSCRIBER_ID = SUBS.SUBSCRIBER_ID"
-			      " AND API.API_ID = SUB.API_ID"
-			      " AND AKM.APPLICATION_ID = APP.APPLICATION_ID");
-	if (advanced)
-		g_string_append (sql, " AND APS.NAME = SUB.TIER_ID AND SUBS.TENANT_ID = APS.TENANT_ID");
-
-	st = am_db_prepare (conn, sql->str, error);
-	if (st == NULL)
-		return -1;
-	am_db_bind_text (st, 1, ctx);
-	am_db_bind_text (st, 2, info->consumer_key);
-	if (!is_default)
-		am_db_bind_text (st, 3, ver);
-	step = am_db_step (st, error);
-	if (step == AM_DB_STEP_ERROR)
-		return -1;
-	if (step == AM_DB_STEP_DONE)
-		return AM_KV_RESOURCE_FORBIDDEN;
-
-	info->tier = g_strdup (am_db_column_text (st, 0));
-	info->subscriber = g_strdup (am_db_column_text (st, 1));
-	info->application_id = g_strdup (am_db_column_text (st, 3));
-	info->application_name = g_strdup (am_db_column_text (st, 4));
-	info->application_tier = g_strdup (am_db_column_text (st, 5));
-	info->type = g_strdup (am_db_column_text (st, 6));
-	info->api_name = g_strdup (am_db_column_text (st, 7));
-	info->api_publisher = g_strdup (am_db_column_text (st, 8));
-	info->subscriber_tenant_domain = g_strdup (AM_SUPER_TENANT_DOMAIN);
-	if (advanced) {
-		const char *quota_type = am_db_column_text (st, 14);
-
-		info->api_tier = g_strdup (am_db_column_text (st, 10));
-		info->spike_arrest_limit = (int) am_db_column_int64 (st, 11);
-		info->spike_arrest_unit = g_strdup (am_db_column_text (st, 12));
-		info->stop_on_quota_reach = am_db_column_int64 (st, 13) != 0;
-		info->content_aware = g_strcmp0 (quota_type, "bandwidthVolume") == 0;
-		info->throttling_data_list = g_new0 (char *, 2);
-		info->throttling_data_list[0] = g_strdup (API_LEVEL_THROTTLE_KEY);
+	add_unique (l->resource_scopes, am_db_column_text (st, c + 15));
+	if (l->subscribed || am_db_column_is_null (st, c + 2))
+		return;
+	l->subscribed = TRUE;
+	sub->tier = g_strdup (am_db_column_text (st, c));
+	sub->subscriber = g_strdup (am_db_column_text (st, c + 1));
+	l->sub_status = g_strdup (am_db_column_text (st, c + 2));
+	sub->application_id = g_strdup (am_db_column_text (st, c + 3));
+	sub->application_name = g_strdup (am_db_column_text (st, c + 4));
+	sub->application_tier = g_strdup (am_db_column_text (st, c + 5));
+	sub->type = g_strdup (am_db_column_text (st, c + 6));
+	sub->api_name = g_strdup (am_db_column_text (st, c + 7));
+	sub->api_publisher = g_strdup (am_db_column_text (st, c + 8));
+	l->app_token_type = g_strdup (am_db_column_text (st, c + 9));
+	sub->subscriber_tenant_domain = g_strdup (AM_SUPER_TENANT_DOMAIN);
+	if (l->advanced) {
+		sub->api_tier = g_strdup (am_db_column_text (st, c + 10));
+		sub->spike_arrest_limit = (int) am_db_column_int64 (st, c + 11);
+		sub->spike_arrest_unit = g_strdup (am_db_column_text (st, c + 12));
+		sub->stop_on_quota_reach = am_db_column_int64 (st, c + 13) != 0;
+		sub->content_aware = g_strcmp0 (am_db_column_text (st, c + 14), "bandwidthVolume") == 0;
+		sub->throttling_data_list = g_new0 (char *, 2);
+		sub->throttling_data_list[0] = g_strdup (API_LEVEL_THROTTLE_KEY);
 	}
+}
 
-	status = am_db_column_text (st, 2);
-	if (g_strcmp0 (status, "BLOCKED") == 0)
+/* The token, its subscription to context/version and the resource's
+ * scopes in one round trip: the subscription is LEFT JOINed by the token's
+ * consumer key (no row: not subscribed), the resource scopes by
+ * IDN_OAUTH2_RESOURCE_SCOPE.RESOURCE_PATH (WSO2's
+ * context/version/pattern:VERB key). */
+static AmKmToken *
+lookup (AmKm *km, AmDbConn *conn, const AmKeyValidationRequest *req, KmLookup *l,
+	GError **error)
+{
+	gboolean is_default;
+	const char *ver = plain_version (req->version, &is_default);
+	g_autofree char *ctx = is_default ? versioned_context (req->context, ver)
+					  : g_strdup (req->context);
+	g_autofree char *resource = NULL;
+	g_autoptr (GString) cols = g_string_new (NULL);
+	g_autoptr (GString) joins = g_string_new (NULL);
+	const char *binds[3];
+	guint n = 0;
+
+	l->advanced = km->schema.policies && km->apim->advanced_throttling;
+	if (req->matching_resource != NULL && req->http_verb != NULL)
+		resource = g_strdup_printf ("%s/%s%s:%s", req->context, ver,
+					    req->matching_resource, req->http_verb);
+	g_string_append_printf (
+		cols,
+		", SUB.TIER_ID, SUBS.USER_ID, SUB.SUB_STATUS, APP.APPLICATION_ID, APP.NAME, "
+		"APP.APPLICATION_TIER, AKM.KEY_TYPE, API.API_NAME, API.API_PROVIDER, %s, %s, SC.%s",
+		km->schema.app_token_type ? "APP.TOKEN_TYPE" : "NULL",
+		l->advanced ? "API.API_TIER, APS.RATE_LIMIT_COUNT, APS.RATE_LIMIT_TIME_UNIT, "
+			      "APS.STOP_ON_QUOTA_REACH, APS.QUOTA_TYPE"
+			    : "NULL, NULL, NULL, NULL, NULL",
+		km->schema.scope_binding ? "NAME" : "SCOPE_KEY");
+	g_string_append (joins, " LEFT JOIN (AM_APPLICATION_KEY_MAPPING AKM"
+				" JOIN AM_APPLICATION APP ON AKM.APPLICATION_ID = APP.APPLICATION_ID"
+				" JOIN AM_SUBSCRIBER SUBS ON APP.SUBSCRIBER_ID = SUBS.SUBSCRIBER_ID"
+				" JOIN AM_SUBSCRIPTION SUB ON SUB.APPLICATION_ID = APP.APPLICATION_ID"
+				" JOIN AM_API API ON API.API_ID = SUB.API_ID");
+	if (l->advanced)
+		g_string_append (joins, " JOIN AM_POLICY_SUBSCRIPTION APS ON APS.NAME = SUB.TIER_ID"
+					" AND APS.TENANT_ID = SUBS.TENANT_ID");
+	g_string_append (joins, ") ON AKM.CONSUMER_KEY = C.CONSUMER_KEY AND API.CONTEXT = ?");
+	binds[n++] = ctx;
+	if (!is_default) {
+		g_string_append (joins, " AND API.API_VERSION = ?");
+		binds[n++] = ver;
+	}
+	g_string_append (joins, " LEFT JOIN (IDN_OAUTH2_RESOURCE_SCOPE R"
+				" JOIN IDN_OAUTH2_SCOPE SC ON SC.SCOPE_ID = R.SCOPE_ID)"
+				" ON R.RESOURCE_PATH = ?");
+	binds[n++] = resource;
+	return token_query (km, conn, cols->str, joins->str, binds, n, req->access_token,
+			    lookup_row, l, error);
+}
+
+/* Step 3: the subscription's state, then its fields into @info. */
+static int
+check_subscription (KmLookup *l, AmKeyValidationInfo *info)
+{
+	AmKeyValidationInfo *sub = l->sub;
+
+	if (!l->subscribed)
+		return AM_KV_RESOURCE_FORBIDDEN;
+#define MOVE(field) info->field = g_steal_pointer (&sub->field)
+	MOVE (tier);
+	MOVE (subscriber);
+	MOVE (application_id);
+	MOVE (application_name);
+	MOVE (application_tier);
+	MOVE (type);
+	MOVE (api_name);
+	MOVE (api_publisher);
+	MOVE (subscriber_tenant_domain);
+	MOVE (api_tier);
+	MOVE (spike_arrest_unit);
+	MOVE (throttling_data_list);
+#undef MOVE
+	info->spike_arrest_limit = sub->spike_arrest_limit;
+	info->stop_on_quota_reach = sub->stop_on_quota_reach;
+	info->content_aware = sub->content_aware;
+
+	if (g_strcmp0 (l->sub_status, "BLOCKED") == 0)
 		return AM_KV_API_BLOCKED;
-	if (g_strcmp0 (status, "ON_HOLD") == 0 || g_strcmp0 (status, "REJECTED") == 0)
+	if (g_strcmp0 (l->sub_status, "ON_HOLD") == 0 || g_strcmp0 (l->sub_status, "REJECTED") == 0)
 		return AM_KV_SUBSCRIPTION_INACTIVE;
-	if (g_strcmp0 (status, "PROD_ONLY_BLOCKED") == 0 && g_strcmp0 (info->type, "SANDBOX") != 0)
+	if (g_strcmp0 (l->sub_status, "PROD_ONLY_BLOCKED") == 0 &&
+	    g_strcmp0 (info->type, "SANDBOX") != 0)
 		return AM_KV_API_BLOCKED;
 	/* 2.6: a JWT application's keys are not validated here */
-	if (g_strcmp0 (am_db_column_text (st, 9), "JWT") == 0)
+	if (g_strcmp0 (l->app_token_type, "JWT") == 0)
 		return AM_KV_INVALID_CREDENTIALS;
 	return 0;
 }
@@ -551,39 +629,11 @@ has_any_role (char **user_roles, char **wanted)
 	return FALSE;
 }
 
-/* Step 4. */
+/* Step 4: every scope bound to the resource must be among the token's,
+ * and the token's user must hold one of its roles. */
 static int
-check_scopes (AmKm *km, AmDbConn *conn, const AmKmToken *t, const AmKeyValidationRequest *req,
-	      GError **error)
+check_scopes (AmKm *km, AmDbConn *conn, const AmKmToken *t, GPtrArray *needed, GError **error)
 {
-	g_autofree char *resource = NULL;
-	g_autoptr (AmDbStmt) st = NULL;
-	g_autoptr (GPtrArray) needed = g_ptr_array_new_with_free_func (g_free);
-	gboolean is_default;
-	const char *ver = plain_version (req->version, &is_default);
-	AmDbStep step;
-
-	if (req->matching_resource == NULL || req->http_verb == NULL)
-		return 0;
-	resource = g_strdup_printf ("%s/%s%s:%s", req->context, ver, req->matching_resource,
-				    req->http_verb);
-	st = am_db_prepare (conn,
-			    km->schema.scope_binding
-				    ? "SELECT S.NAME FROM IDN_OAUTH2_SCOPE S, IDN_OAUTH2_RESOURCE_SCOPE R "
-				      "WHERE R.RESOURCE_PATH = ? AND R.SCOPE_ID = S.SCOPE_ID"
-				    : "SELECT S.SCOPE_KEY FROM IDN_OAUTH2_SCOPE S, IDN_OAUTH2_RESOURCE_SCOPE R "
-				      "WHERE R.RESOURCE_PATH = ? AND R.SCOPE_ID = S.SCOPE_ID",
-			    error);
-	if (st == NULL)
-		return -1;
-	am_db_bind_text (st, 1, resource);
-	while ((step = am_db_step (st, error)) == AM_DB_STEP_ROW)
-		g_ptr_array_add (needed, g_strdup (am_db_column_text (st, 0)));
-	if (step == AM_DB_STEP_ERROR)
-		return -1;
-	if (needed->len == 0)
-		return 0;
-
 	for (guint i = 0; i < needed->len; i++) {
 		const char *scope = g_ptr_array_index (needed, i);
 		g_auto (GStrv) roles = NULL;
@@ -610,6 +660,15 @@ check_scopes (AmKm *km, AmDbConn *conn, const AmKmToken *t, const AmKeyValidatio
 	return 0;
 }
 
+static void
+kmlookup_clear (KmLookup *l)
+{
+	am_key_validation_info_free (l->sub);
+	g_free (l->sub_status);
+	g_free (l->app_token_type);
+	g_ptr_array_unref (l->resource_scopes);
+}
+
 static AmKeyValidationInfo *
 validate (AmKm *km, const AmKeyValidationRequest *req, gboolean handshake, GError **error)
 {
@@ -617,6 +676,8 @@ validate (AmKm *km, const AmKeyValidationRequest *req, gboolean handshake, GErro
 	g_autoptr (AmDbConn) conn = NULL;
 	g_autoptr (AmKmToken) t = NULL;
 	g_autofree char *key = NULL;
+	KmLookup l = { 0 };
+	GError *local = NULL;
 	gint64 token_end = 0;
 	int status;
 
@@ -635,16 +696,22 @@ validate (AmKm *km, const AmKeyValidationRequest *req, gboolean handshake, GErro
 	conn = am_db_acquire_reader (km->db, error);
 	if (conn == NULL)
 		return NULL;
-	t = am_km_token_lookup (km, conn, req->access_token, error);
-	if (t == NULL && error != NULL && *error != NULL)
+	l.sub = g_new0 (AmKeyValidationInfo, 1);
+	l.resource_scopes = g_ptr_array_new_with_free_func (g_free);
+	t = lookup (km, conn, req, &l, &local);
+	if (local != NULL) {
+		kmlookup_clear (&l);
+		g_propagate_error (error, local);
 		return NULL;
+	}
 	status = check_token (km, t, info, &token_end);
 	if (status == 0 && !handshake)
 		status = check_auth_level (km, t, req->required_auth_level);
 	if (status == 0)
-		status = check_subscription (km, conn, req->context, req->version, info, error);
+		status = check_subscription (&l, info);
 	if (status == 0 && !handshake)
-		status = check_scopes (km, conn, t, req, error);
+		status = check_scopes (km, conn, t, l.resource_scopes, error);
+	kmlookup_clear (&l);
 	if (status < 0)
 		return NULL;
 	if (status > 0)
