@@ -460,14 +460,13 @@ mysql_set_autocommit (MysqlConn *conn, gboolean on, GError **error)
 	return TRUE;
 }
 
-/* The mode outside transactions; mysql_end returns to it. */
+/* For a reader borrow: the session's mode is only switched when it
+ * differs (a round trip), and is left as it is afterwards; mysql_begin
+ * switches it off again for the next transaction. */
 static gboolean
-mysql_set_default_autocommit (gpointer p, gboolean on, GError **error)
+mysql_set_autocommit_mode (gpointer p, gboolean on, GError **error)
 {
-	MysqlConn *conn = p;
-
-	conn->default_autocommit = on;
-	return mysql_set_autocommit (conn, on, error);
+	return mysql_set_autocommit (p, on, error);
 }
 
 /* With autocommit off the server opens a transaction at the next statement. */
@@ -486,7 +485,12 @@ mysql_end (MysqlConn *conn, gboolean commit, GError **error)
 		mysql_set_conn_error (error, conn->mysql, commit ? "commit" : "rollback");
 		return FALSE;
 	}
-	return mysql_set_autocommit (conn, conn->default_autocommit, error);
+	/* defaultAutoCommit=false: stay off, the next statement of the pool's
+	 * next borrower opens the next transaction anyway (no round trip to
+	 * switch back and forth) */
+	if (!conn->default_autocommit)
+		return TRUE;
+	return mysql_set_autocommit (conn, TRUE, error);
 }
 
 static gboolean
@@ -566,7 +570,7 @@ const AmDbDriver am_db_mysql_driver = {
 	.begin = mysql_begin,
 	.commit = mysql_commit_txn,
 	.rollback = mysql_rollback_txn,
-	.set_autocommit = mysql_set_default_autocommit,
+	.set_autocommit = mysql_set_autocommit_mode,
 	.exec_script = mysql_exec_script,
 	.table_exists_sql = "SELECT 1 FROM information_schema.TABLES "
 			    "WHERE TABLE_SCHEMA = DATABASE() AND UPPER(TABLE_NAME) = UPPER(?)",

@@ -64,8 +64,8 @@ typedef struct {
 	gboolean (*begin) (gpointer conn, GError **error);
 	gboolean (*commit) (gpointer conn, GError **error);
 	gboolean (*rollback) (gpointer conn, GError **error);
-	/* The autocommit mode outside explicit transactions (reader
-	 * connections switch it on for one borrow). */
+	/* Switch the session's autocommit mode (reader borrows switch it on;
+	 * begin switches it off).  Cheap when it is already in that mode. */
 	gboolean (*set_autocommit) (gpointer conn, gboolean on, GError **error);
 	/* Trusted, shipped text only: never anything built from input. */
 	gboolean (*exec_script) (gpointer conn, const char *script, GError **error);

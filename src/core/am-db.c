@@ -579,9 +579,8 @@ am_db_release (AmDbConn *conn)
 		if (!am_db_rollback (conn, &error))
 			conn->broken = TRUE;
 	}
-	if (conn->reader && !conn->broken &&
-	    !db->drv->set_autocommit (conn->handle, db->target.auto_commit, NULL))
-		conn->broken = TRUE;
+	/* a reader's autocommit mode stays: the next non-reader borrower's
+	 * first statement begins a transaction, which switches it off */
 	conn->reader = FALSE;
 	if (conn->broken) {
 		db_drop (db, conn);

@@ -465,7 +465,9 @@ lookup_row (AmDbStmt *st, int c, gpointer data)
 	AmKeyValidationInfo *sub = l->sub;
 
 	add_unique (l->resource_scopes, am_db_column_text (st, c + 15));
-	if (l->subscribed || am_db_column_is_null (st, c + 2))
+	/* c + 16: the subscription's policy (advanced) or tier; NULL when
+	 * there is no subscription WSO2's inner joins would find */
+	if (l->subscribed || am_db_column_is_null (st, c + 2) || am_db_column_is_null (st, c + 16))
 		return;
 	l->subscribed = TRUE;
 	sub->tier = g_strdup (am_db_column_text (st, c));
@@ -491,8 +493,8 @@ lookup_row (AmDbStmt *st, int c, gpointer data)
 }
 
 /* The token, its subscription to context/version and the resource's
- * scopes in one round trip: the subscription is LEFT JOINed by the token's
- * consumer key (no row: not subscribed), the resource scopes by
+ * scopes in one round trip: the subscription is found through the token's
+ * consumer key (NULL columns: not subscribed), the resource scopes by
  * IDN_OAUTH2_RESOURCE_SCOPE.RESOURCE_PATH (WSO2's
  * context/version/pattern:VERB key). */
 static AmKmToken *
@@ -516,29 +518,33 @@ lookup (AmKm *km, AmDbConn *conn, const AmKeyValidationRequest *req, KmLookup *l
 	g_string_append_printf (
 		cols,
 		", SUB.TIER_ID, SUBS.USER_ID, SUB.SUB_STATUS, APP.APPLICATION_ID, APP.NAME, "
-		"APP.APPLICATION_TIER, AKM.KEY_TYPE, API.API_NAME, API.API_PROVIDER, %s, %s, SC.%s",
+		"APP.APPLICATION_TIER, AKM.KEY_TYPE, API.API_NAME, API.API_PROVIDER, %s, %s, SC.%s, %s",
 		km->schema.app_token_type ? "APP.TOKEN_TYPE" : "NULL",
 		l->advanced ? "API.API_TIER, APS.RATE_LIMIT_COUNT, APS.RATE_LIMIT_TIME_UNIT, "
 			      "APS.STOP_ON_QUOTA_REACH, APS.QUOTA_TYPE"
 			    : "NULL, NULL, NULL, NULL, NULL",
-		km->schema.scope_binding ? "NAME" : "SCOPE_KEY");
-	g_string_append (joins, " LEFT JOIN (AM_APPLICATION_KEY_MAPPING AKM"
-				" JOIN AM_APPLICATION APP ON AKM.APPLICATION_ID = APP.APPLICATION_ID"
-				" JOIN AM_SUBSCRIBER SUBS ON APP.SUBSCRIBER_ID = SUBS.SUBSCRIBER_ID"
-				" JOIN AM_SUBSCRIPTION SUB ON SUB.APPLICATION_ID = APP.APPLICATION_ID"
-				" JOIN AM_API API ON API.API_ID = SUB.API_ID");
-	if (l->advanced)
-		g_string_append (joins, " JOIN AM_POLICY_SUBSCRIPTION APS ON APS.NAME = SUB.TIER_ID"
-					" AND APS.TENANT_ID = SUBS.TENANT_ID");
-	g_string_append (joins, ") ON AKM.CONSUMER_KEY = C.CONSUMER_KEY AND API.CONTEXT = ?");
+		km->schema.scope_binding ? "NAME" : "SCOPE_KEY",
+		l->advanced ? "APS.NAME" : "SUB.TIER_ID");
+	/* a chain of LEFT JOINs, each keyed on the row before (no nested join
+	 * for the planner to materialise per call); WSO2's inner join with the
+	 * subscription policy becomes "APS.NAME is not NULL" */
+	g_string_append (joins, " LEFT JOIN AM_APPLICATION_KEY_MAPPING AKM"
+				" ON AKM.CONSUMER_KEY = C.CONSUMER_KEY"
+				" LEFT JOIN AM_APPLICATION APP ON APP.APPLICATION_ID = AKM.APPLICATION_ID"
+				" LEFT JOIN AM_SUBSCRIBER SUBS ON SUBS.SUBSCRIBER_ID = APP.SUBSCRIBER_ID"
+				" LEFT JOIN AM_API API ON API.CONTEXT = ?");
 	binds[n++] = ctx;
 	if (!is_default) {
 		g_string_append (joins, " AND API.API_VERSION = ?");
 		binds[n++] = ver;
 	}
-	g_string_append (joins, " LEFT JOIN (IDN_OAUTH2_RESOURCE_SCOPE R"
-				" JOIN IDN_OAUTH2_SCOPE SC ON SC.SCOPE_ID = R.SCOPE_ID)"
-				" ON R.RESOURCE_PATH = ?");
+	g_string_append (joins, " LEFT JOIN AM_SUBSCRIPTION SUB ON SUB.APPLICATION_ID = APP.APPLICATION_ID"
+				" AND SUB.API_ID = API.API_ID");
+	if (l->advanced)
+		g_string_append (joins, " LEFT JOIN AM_POLICY_SUBSCRIPTION APS ON APS.NAME = SUB.TIER_ID"
+					" AND APS.TENANT_ID = SUBS.TENANT_ID");
+	g_string_append (joins, " LEFT JOIN IDN_OAUTH2_RESOURCE_SCOPE R ON R.RESOURCE_PATH = ?"
+				" LEFT JOIN IDN_OAUTH2_SCOPE SC ON SC.SCOPE_ID = R.SCOPE_ID");
 	binds[n++] = resource;
 	return token_query (km, conn, cols->str, joins->str, binds, n, req->access_token,
 			    lookup_row, l, error);
