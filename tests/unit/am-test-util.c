@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Helpers shared by the unit tests: temporary trees. */
+/* Helpers shared by the unit tests: temporary trees, databases, settings. */
 #include "config.h"
 
 #include "am-test-util.h"
@@ -21,4 +21,58 @@ am_test_rm_rf (const char *path)
 	} else {
 		g_unlink (path);
 	}
+}
+
+char *
+am_test_schema_text (const char *rel)
+{
+	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", rel, NULL);
+	char *text = NULL;
+
+	g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+	return text;
+}
+
+AmDb *
+am_test_sqlite_db (const char *dir, const char *const *schemas)
+{
+	g_autoptr (GError) error = NULL;
+	AmDatasourceConf ds = { 0 };
+	g_autoptr (AmDbConn) conn = NULL;
+	AmDb *db;
+
+	ds.name = "WSO2AM_DB";
+	ds.jndi_name = "jdbc/WSO2AM_DB";
+	ds.url = "jdbc:sqlite:am.db";
+	ds.max_active = 8;
+	ds.max_wait_ms = 10000;
+	ds.validation_query = "SELECT 1";
+	db = am_db_new (&ds, dir, &error);
+	g_assert_no_error (error);
+	conn = am_db_acquire (db, &error);
+	g_assert_no_error (error);
+	for (guint i = 0; schemas != NULL && schemas[i] != NULL; i++) {
+		g_autofree char *script = am_test_schema_text (schemas[i]);
+
+		g_assert_true (am_db_exec_script (conn, script, &error));
+		g_assert_no_error (error);
+	}
+	g_assert_true (am_db_commit (conn, &error));
+	g_assert_no_error (error);
+	return db;
+}
+
+void
+am_test_core_conf (AmCoreConf *core)
+{
+	core->password_digest = "SHA-256";
+	core->store_salted_password = TRUE;
+	core->case_insensitive_username = TRUE;
+	core->add_admin = TRUE;
+	core->admin_user = "admin";
+	core->admin_password = "admin";
+	core->admin_role = "admin";
+	core->everyone_role = "everyone";
+	core->username_regex = "^[\\S]{3,30}$";
+	core->password_regex = "^[\\S]{5,30}$";
 }

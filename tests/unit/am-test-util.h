@@ -4,6 +4,18 @@
 
 #include <glib.h>
 
+#include "am-core-conf.h"
+#include "am-db.h"
+
 /* Remove @path and, for a directory, everything below it (symlinks are
  * removed, not followed). */
 void am_test_rm_rf (const char *path);
+
+/* The text of dbscripts/@rel ("sqlite.sql", "apimgt/sqlite.sql"): the
+ * schemas the server itself loads. */
+char *am_test_schema_text (const char *rel);
+/* A SQLite datasource (WSO2AM_DB, file am.db in @dir) with the dbscripts
+ * @schemas (NULL-terminated) applied and committed. */
+AmDb *am_test_sqlite_db (const char *dir, const char *const *schemas);
+/* The user-mgt.xml values of a stock install (admin/admin, SHA-256, salted). */
+void am_test_core_conf (AmCoreConf *core);

@@ -372,26 +372,11 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", "apimgt",
-						       "sqlite.sql", NULL);
-	g_autofree char *script = NULL;
-	AmDatasourceConf ds = { 0 };
-	g_autoptr (AmDbConn) conn = NULL;
+	const char *const schemas[] = { "apimgt/sqlite.sql", NULL };
 
-	g_assert_true (g_file_get_contents (path, &script, NULL, NULL));
 	f->dir = g_dir_make_tmp ("apimd-km-soap-XXXXXX", &error);
 	g_assert_no_error (error);
-	ds.name = "WSO2AM_DB";
-	ds.url = "jdbc:sqlite:am.db";
-	ds.max_active = 4;
-	ds.max_wait_ms = 5000;
-	ds.validation_query = "SELECT 1";
-	f->db = am_db_new (&ds, f->dir, &error);
-	g_assert_no_error (error);
-	conn = am_db_acquire (f->db, &error);
-	g_assert_no_error (error);
-	g_assert_true (am_db_exec_script (conn, script, &error));
-	g_assert_true (am_db_commit (conn, &error));
+	f->db = am_test_sqlite_db (f->dir, schemas);
 	f->apim.environments = g_ptr_array_new ();
 	f->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
 	f->reply_status = SOUP_STATUS_ACCEPTED;

@@ -77,22 +77,11 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", "apimgt",
-						       "sqlite.sql", NULL);
-	g_autofree char *script = NULL;
-	AmDatasourceConf ds = { 0 };
+	const char *const schemas[] = { "apimgt/sqlite.sql", NULL };
 
-	g_assert_true (g_file_get_contents (path, &script, NULL, NULL));
 	f->dir = g_dir_make_tmp ("apimd-km-XXXXXX", &error);
 	g_assert_no_error (error);
-	ds.name = "WSO2AM_DB";
-	ds.url = "jdbc:h2:./repository/database/WSO2AM_DB;DB_CLOSE_ON_EXIT=FALSE";
-	ds.max_active = 8;
-	ds.max_wait_ms = 10000;
-	ds.validation_query = "SELECT 1";
-	f->db = am_db_new (&ds, f->dir, &error);
-	g_assert_no_error (error);
-	exec (f, script);
+	f->db = am_test_sqlite_db (f->dir, schemas);
 	exec (f, "INSERT INTO AM_SUBSCRIBER (USER_ID, TENANT_ID, EMAIL_ADDRESS, DATE_SUBSCRIBED) "
 		 "VALUES ('admin', -1234, '', '2024-01-01 00:00:00');\n"
 		 "INSERT INTO AM_APPLICATION (NAME, SUBSCRIBER_ID, APPLICATION_TIER, "

@@ -42,16 +42,6 @@ typedef struct {
 	AmKeystore *ks;
 } Fixture;
 
-static char *
-schema_text (const char *rel)
-{
-	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", rel, NULL);
-	char *text = NULL;
-
-	g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-	return text;
-}
-
 static void
 sql (Fixture *f, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
@@ -175,50 +165,21 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
 	gboolean v21 = GPOINTER_TO_INT (data);
 	g_autoptr (GError) error = NULL;
-	g_autofree char *am_schema = schema_text ("apimgt/sqlite.sql");
-	g_autofree char *um_schema = schema_text ("sqlite.sql");
-	AmDatasourceConf ds = { 0 };
-	g_autoptr (AmDbConn) conn = NULL;
+	/* both schemas in one file: the scope check needs the user store's roles */
+	const char *const schemas[] = { "apimgt/sqlite.sql", "sqlite.sql", NULL };
 
 	fake_now = (gint64) 1764000000 * G_USEC_PER_SEC; /* 2025-11-24 */
 	f->dir = g_dir_make_tmp ("apimd-km-XXXXXX", &error);
 	g_assert_no_error (error);
-	ds.name = "WSO2AM_DB";
-	ds.jndi_name = "jdbc/WSO2AM_DB";
-	ds.url = "jdbc:sqlite:am.db";
-	ds.max_active = 4;
-	ds.max_wait_ms = 5000;
-	ds.validation_query = "SELECT 1";
-	f->db = am_db_new (&ds, f->dir, &error);
-	g_assert_no_error (error);
-	conn = am_db_acquire (f->db, &error);
-	g_assert_no_error (error);
-	/* both schemas in one file: the scope check needs the user store's roles */
-	g_assert_true (am_db_exec_script (conn, am_schema, &error));
-	g_assert_true (am_db_exec_script (conn, um_schema, &error));
+	f->db = am_test_sqlite_db (f->dir, schemas);
 	if (v21) {
-		g_assert_true (am_db_exec_script (
-			conn,
-			"DROP INDEX IF EXISTS IDX_ATH;\n"
-			"ALTER TABLE IDN_OAUTH2_ACCESS_TOKEN DROP COLUMN ACCESS_TOKEN_HASH;\n"
-			"ALTER TABLE IDN_OAUTH2_ACCESS_TOKEN DROP COLUMN REFRESH_TOKEN_HASH;\n"
-			"ALTER TABLE AM_APPLICATION DROP COLUMN TOKEN_TYPE;\n",
-			&error));
+		/* the 2.1 token table and application table */
+		sql (f, "DROP INDEX IF EXISTS IDX_ATH");
+		sql (f, "ALTER TABLE IDN_OAUTH2_ACCESS_TOKEN DROP COLUMN ACCESS_TOKEN_HASH");
+		sql (f, "ALTER TABLE IDN_OAUTH2_ACCESS_TOKEN DROP COLUMN REFRESH_TOKEN_HASH");
+		sql (f, "ALTER TABLE AM_APPLICATION DROP COLUMN TOKEN_TYPE");
 	}
-	g_assert_no_error (error);
-	g_assert_true (am_db_commit (conn, &error));
-	g_clear_pointer (&conn, am_db_release);
-
-	f->core.password_digest = "SHA-256";
-	f->core.store_salted_password = TRUE;
-	f->core.case_insensitive_username = TRUE;
-	f->core.add_admin = TRUE;
-	f->core.admin_user = "admin";
-	f->core.admin_password = "admin";
-	f->core.admin_role = "admin";
-	f->core.everyone_role = "everyone";
-	f->core.username_regex = "^[\\S]{3,30}$";
-	f->core.password_regex = "^[\\S]{5,30}$";
+	am_test_core_conf (&f->core);
 	f->us = am_userstore_new (f->db, &f->core);
 	g_assert_true (am_userstore_ensure_admin (f->us, &error));
 	g_assert_no_error (error);

@@ -42,56 +42,16 @@ test_password_vectors (void)
 	g_assert_cmpstr (salt, !=, salt2);
 }
 
-/* dbscripts/<name>, the schema the server itself loads. */
-static char *
-schema_text (const char *name)
-{
-	g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "dbscripts", name, NULL);
-	char *text = NULL;
-
-	g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-	return text;
-}
-
-static void
-fixture_core (AmCoreConf *core)
-{
-	core->password_digest = "SHA-256";
-	core->store_salted_password = TRUE;
-	core->case_insensitive_username = TRUE;
-	core->add_admin = TRUE;
-	core->admin_user = "admin";
-	core->admin_password = "admin";
-	core->admin_role = "admin";
-	core->everyone_role = "everyone";
-	core->username_regex = "^[\\S]{3,30}$";
-	core->password_regex = "^[\\S]{5,30}$";
-}
-
 static void
 fixture_setup_sqlite (Fixture *f, gconstpointer data)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *script = schema_text ("sqlite.sql");
-	AmDatasourceConf ds = { 0 };
-	g_autoptr (AmDbConn) conn = NULL;
+	const char *const schemas[] = { "sqlite.sql", NULL };
 
 	f->dir = g_dir_make_tmp ("apimd-us-XXXXXX", &error);
 	g_assert_no_error (error);
-	ds.name = "WSO2_CARBON_DB";
-	ds.jndi_name = "jdbc/WSO2CarbonDB";
-	ds.url = "jdbc:h2:./repository/database/WSO2CARBON_DB;DB_CLOSE_ON_EXIT=FALSE";
-	ds.max_active = 4;
-	ds.max_wait_ms = 5000;
-	ds.validation_query = "SELECT 1";
-	f->db = am_db_new (&ds, f->dir, &error);
-	g_assert_no_error (error);
-	conn = am_db_acquire (f->db, &error);
-	g_assert_no_error (error);
-	g_assert_true (am_db_exec_script (conn, script, &error));
-	g_assert_true (am_db_commit (conn, &error));
-	g_assert_no_error (error);
-	fixture_core (&f->core);
+	f->db = am_test_sqlite_db (f->dir, schemas);
+	am_test_core_conf (&f->core);
 	f->us = am_userstore_new (f->db, &f->core);
 }
 
@@ -139,12 +99,12 @@ fixture_setup_mysql (Fixture *f, gconstpointer data)
 	g_clear_pointer (&conn, am_db_release);
 	conn = am_db_acquire (f->db, &error);
 	g_assert_no_error (error);
-	script = schema_text ("mysql.sql");
+	script = am_test_schema_text ("mysql.sql");
 	g_assert_true (am_db_exec_script (conn, script, &error));
 	g_assert_true (am_db_commit (conn, &error));
 	g_assert_no_error (error);
 	f->dir = g_steal_pointer (&dbname);
-	fixture_core (&f->core);
+	am_test_core_conf (&f->core);
 	f->us = am_userstore_new (f->db, &f->core);
 }
 
