@@ -674,26 +674,35 @@ test_transactions (Fixture *f, gconstpointer data)
 	g_assert_cmpint (count_items (other), ==, 2);
 }
 
+/* Fresh tables through an autocommitting pool (*@setup_db, for checking
+ * from outside) and a one-connection pool with defaultAutoCommit=false. */
+static AmDb *
+fx_db_no_autocommit (Fixture *f, AmDb **setup_db)
+{
+	DbOpts o = DB_OPTS_DEFAULT;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (AmDbConn) conn = NULL;
+
+	*setup_db = fx_db_default (f);
+	conn = am_db_acquire (*setup_db, &error);
+	g_assert_no_error (error);
+	fx_create_tables (f, conn);
+	o.auto_commit = FALSE;
+	o.max_active = 1;
+	return fx_db (f, &o);
+}
+
 /* defaultAutoCommit=false: work counts only once committed. */
 static void
 test_no_autocommit (Fixture *f, gconstpointer data)
 {
-	DbOpts o = DB_OPTS_DEFAULT;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (AmDb) db = NULL;
 	g_autoptr (AmDb) setup_db = NULL;
 	g_autoptr (AmDbConn) conn = NULL;
 
 	FX_SKIP_IF_NEEDED (f);
-	setup_db = fx_db_default (f);
-	conn = am_db_acquire (setup_db, &error);
-	g_assert_no_error (error);
-	fx_create_tables (f, conn);
-	g_clear_pointer (&conn, am_db_release);
-
-	o.auto_commit = FALSE;
-	o.max_active = 1;
-	db = fx_db (f, &o);
+	db = fx_db_no_autocommit (f, &setup_db);
 	conn = am_db_acquire (db, &error);
 	g_assert_no_error (error);
 	insert_item (conn, "uncommitted");
@@ -1182,7 +1191,6 @@ test_stmt_reuse (Fixture *f, gconstpointer data)
 static void
 test_reader (Fixture *f, gconstpointer data)
 {
-	DbOpts o = DB_OPTS_DEFAULT;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (AmDb) db = NULL;
 	g_autoptr (AmDb) setup_db = NULL;
@@ -1190,15 +1198,7 @@ test_reader (Fixture *f, gconstpointer data)
 	g_autoptr (AmDbConn) other = NULL;
 
 	FX_SKIP_IF_NEEDED (f);
-	setup_db = fx_db_default (f);
-	conn = am_db_acquire (setup_db, &error);
-	g_assert_no_error (error);
-	fx_create_tables (f, conn);
-	g_clear_pointer (&conn, am_db_release);
-
-	o.auto_commit = FALSE;
-	o.max_active = 1;
-	db = fx_db (f, &o);
+	db = fx_db_no_autocommit (f, &setup_db);
 	conn = am_db_acquire_reader (db, &error);
 	g_assert_no_error (error);
 	insert_item (conn, "autocommitted");
