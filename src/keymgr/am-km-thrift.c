@@ -42,6 +42,7 @@
 #include <glib-unix.h>
 #include <thrift/c_glib/protocol/thrift_binary_protocol.h>
 #include <thrift/c_glib/thrift.h>
+#include <thrift/c_glib/thrift_application_exception.h>
 
 #include "am_thrift_a_p_i_key_validation_service.h"
 
@@ -918,6 +919,33 @@ server_ssl_ctx (AmKm *km, GError **error)
 
 static void thrift_stop (gpointer state);
 
+/* libthrift_c_glib 0.17's ThriftApplicationException (the answer to an
+ * unknown method) has the finalizer bug chain-finalize.awk fixes in our
+ * generated code: it never chains up, so GLib's qdata block of every such
+ * object leaks.  Chain it up once, here. */
+static GObjectFinalizeFunc app_exception_finalize;
+
+static void
+app_exception_finalize_chained (GObject *object)
+{
+	app_exception_finalize (object);
+	G_OBJECT_CLASS (g_type_class_peek (THRIFT_TYPE_STRUCT))->finalize (object);
+}
+
+static void
+thrift_fix_app_exception_once (void)
+{
+	static gsize done = 0;
+
+	if (g_once_init_enter (&done)) {
+		GObjectClass *klass = g_type_class_ref (THRIFT_TYPE_APPLICATION_EXCEPTION);
+
+		app_exception_finalize = klass->finalize;
+		klass->finalize = app_exception_finalize_chained;
+		g_once_init_leave (&done, 1);
+	}
+}
+
 static gpointer
 thrift_start (AmKm *km, GError **error)
 {
@@ -929,6 +957,7 @@ thrift_start (AmKm *km, GError **error)
 		g_message ("Thrift key validation service is off (APIKeyValidator/EnableThriftServer)");
 		return GINT_TO_POINTER (1);
 	}
+	thrift_fix_app_exception_once ();
 	srv = g_new0 (KmThriftServer, 1);
 	srv->km = km;
 	srv->listen_fd = -1;

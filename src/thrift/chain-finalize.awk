@@ -5,11 +5,14 @@
 # adds the chain-up at the end of every generated <type>_finalize.  All
 # generated structs derive directly from ThriftStruct, which has no
 # finalizer of its own, so its class's finalize is GObject's.
-/_finalize \(GObject \*object\)$/ { in_fin = 1 }
+# A finalizer that already chains up (a fixed generator) is left alone.
+/_finalize \(GObject \*object\)$/ { in_fin = 1; chained = 0 }
+in_fin && /->finalize \(/ { chained = 1 }
 in_fin && /^}$/ {
-	print "  G_OBJECT_CLASS (g_type_class_peek (THRIFT_TYPE_STRUCT))->finalize (object);"
+	if (!chained)
+		print "  G_OBJECT_CLASS (g_type_class_peek (THRIFT_TYPE_STRUCT))->finalize (object);"
 	in_fin = 0
-	patched++
+	seen++
 }
 { print }
-END { if (patched == 0) exit 1 }
+END { if (seen == 0) exit 1 }
