@@ -11,10 +11,12 @@
  * environment's Username/Password.
  *
  * The body element is invalidateCachedTokens with one accessTokens child per
- * token, both in http://org.apache.axis2/xsd: that is the schema namespace
- * Axis2 gives every POJO admin service of WSO2 (an assumption for
- * APIAuthenticationService, whose WSDL was not checked; it is the same as
- * for APIKeyValidationService).  TLS toward the gateway is not verified:
+ * token, both in http://service.security.handlers.gateway.apimgt.carbon.wso2.org:
+ * the gateway's services.xml gives APIAuthenticationService no
+ * schemaNamespace, so Axis2 derives it from the Java package of the service
+ * class (org.wso2.carbon.apimgt.gateway.handlers.security.service), as it
+ * does for WSO2's other POJO admin services (not checked against a live
+ * gateway's WSDL).  TLS toward the gateway is not verified:
  * WSO2 gateways serve the self-signed wso2carbon certificate, and WSO2's own
  * admin client trusts it the same way.
  *
@@ -38,6 +40,7 @@
 #include <string.h>
 
 #define NOTIFY_SERVICE "APIAuthenticationService"
+#define NOTIFY_NS "http://service.security.handlers.gateway.apimgt.carbon.wso2.org"
 #define NOTIFY_RETRIES 4
 #define NOTIFY_BACKOFF_MS 500
 /* how long stop waits for calls already on the wire */
@@ -290,15 +293,15 @@ invalidate_body (const char *const *tokens, guint *n_tokens)
 	GString *out = g_string_new (
 		"<?xml version='1.0' encoding='UTF-8'?>"
 		"<soapenv:Envelope xmlns:soapenv=\"" AM_SOAP11_NS "\"><soapenv:Body>"
-		"<xsd:invalidateCachedTokens xmlns:xsd=\"" AM_AXIS2_XSD_NS "\">");
+		"<ser:invalidateCachedTokens xmlns:ser=\"" NOTIFY_NS "\">");
 
 	*n_tokens = 0;
 	for (; tokens[*n_tokens] != NULL; (*n_tokens)++) {
 		g_autofree char *text = g_markup_escape_text (tokens[*n_tokens], -1);
 
-		g_string_append_printf (out, "<xsd:accessTokens>%s</xsd:accessTokens>", text);
+		g_string_append_printf (out, "<ser:accessTokens>%s</ser:accessTokens>", text);
 	}
-	g_string_append (out, "</xsd:invalidateCachedTokens></soapenv:Body></soapenv:Envelope>");
+	g_string_append (out, "</ser:invalidateCachedTokens></soapenv:Body></soapenv:Envelope>");
 	return g_string_free_to_bytes (out);
 }
 

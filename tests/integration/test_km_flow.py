@@ -22,7 +22,7 @@ from test_oauth2 import Km, Sqlite
 from test_soap import curl, dto, service_url, validate_body
 
 REPO = Path(__file__).resolve().parents[2]
-AXIS2 = "http://org.apache.axis2/xsd"
+GW_AUTH_NS = "http://service.security.handlers.gateway.apimgt.carbon.wso2.org"
 SERVER_PEM = REPO / "tests/data/keystores/server.pem"
 
 
@@ -115,9 +115,9 @@ def test_issue_validate_revoke_notify(apimd_factory, carbon_home_factory, http, 
     assert headers.get("SOAPAction").strip('"') == "urn:invalidateCachedTokens"
     assert headers.get("Authorization") == "Basic " + base64.b64encode(b"gwadmin:gw-secret").decode()
     root = ET.fromstring(body)
-    op = root.find(f"./{{*}}Body/{{{AXIS2}}}invalidateCachedTokens")
+    op = root.find(f"./{{*}}Body/{{{GW_AUTH_NS}}}invalidateCachedTokens")
     assert op is not None, body
-    assert [e.text for e in op.findall(f"{{{AXIS2}}}accessTokens")] == [token]
+    assert [e.text for e in op.findall(f"{{{GW_AUTH_NS}}}accessTokens")] == [token]
 
     # the cached "authorized" is gone too
     fields, _ = dto(curl(service_url(proc), validate_body(km.seed, token=token)))
