@@ -44,8 +44,6 @@
 #define SOAP_MAX_SESSIONS 10000
 
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
-#define DTO_NS "http://dto.impl.apimgt.carbon.wso2.org/xsd"
-#define MODEL_NS "http://model.api.apimgt.carbon.wso2.org/xsd"
 #define KEYMGT_NS "http://keymgt.apimgt.carbon.wso2.org/xsd"
 
 static const char *const soap_paths[] = {
@@ -172,26 +170,11 @@ put_bool (GString *out, const char *p, const char *name, gboolean value)
 				name);
 }
 
-typedef enum {
-	DTO_TEXT,    /* char *, nillable */
-	DTO_LIST,    /* char **, unbounded and nillable */
-	DTO_BOOL,    /* gboolean */
-	DTO_INT,     /* int */
-	DTO_LONG,    /* gint64 */
-	DTO_PRESENT, /* boolean: whether the char * is set */
-} DtoKind;
-
-typedef struct {
-	const char *name;
-	DtoKind kind;
-	goffset offset;
-} DtoField;
-
-#define INFO(n, k, f) { n, DTO_##k, G_STRUCT_OFFSET (AmKeyValidationInfo, f) }
-#define TMPL(n, k, f) { n, DTO_##k, G_STRUCT_OFFSET (AmUriTemplate, f) }
+#define INFO(n, k, f) { n, AM_KM_DTO_##k, G_STRUCT_OFFSET (AmKeyValidationInfo, f) }
+#define TMPL(n, k, f) { n, AM_KM_DTO_##k, G_STRUCT_OFFSET (AmUriTemplate, f) }
 
 /* APIKeyValidationInfoDTO: the 2.x XSD sequence, alphabetical. */
-static const DtoField info_fields[] = {
+const AmKmDtoField am_km_soap_info_fields[] = {
 	INFO ("apiName", TEXT, api_name),
 	INFO ("apiPublisher", TEXT, api_publisher),
 	INFO ("apiTier", TEXT, api_tier),
@@ -222,7 +205,7 @@ static const DtoField info_fields[] = {
 
 /* URITemplate (api model): the XSD names we have values for, in the XSD's
  * order (Java property order: "HTTPVerb" sorts before the lowercase ones). */
-static const DtoField template_fields[] = {
+const AmKmDtoField am_km_soap_template_fields[] = {
 	TMPL ("HTTPVerb", TEXT, http_verb),
 	TMPL ("applicableLevel", TEXT, applicable_level),
 	TMPL ("authType", TEXT, auth_type),
@@ -239,7 +222,7 @@ static const DtoField template_fields[] = {
 /* The <return> element: @value of XSD type @type in @type_ns, its children
  * from @fields. */
 static void
-put_return (GString *out, const char *type_ns, const char *type, const DtoField *fields,
+put_return (GString *out, const char *type_ns, const char *type, const AmKmDtoField *fields,
 	    gconstpointer value)
 {
 	const char *p = "ax21";
@@ -248,27 +231,27 @@ put_return (GString *out, const char *type_ns, const char *type, const DtoField 
 				"<ns:return xmlns:%s=\"%s\" xmlns:xsi=\"" XSI_NS "\" "
 				"xsi:type=\"%s:%s\">",
 				p, type_ns, p, type);
-	for (const DtoField *f = fields; f->name != NULL; f++) {
+	for (const AmKmDtoField *f = fields; f->name != NULL; f++) {
 		gconstpointer slot = G_STRUCT_MEMBER_P (value, f->offset);
 		gint64 number = 0;
 
 		switch (f->kind) {
-		case DTO_TEXT:
+		case AM_KM_DTO_TEXT:
 			put_text (out, p, f->name, *(char *const *) slot);
 			continue;
-		case DTO_LIST:
+		case AM_KM_DTO_LIST:
 			put_list (out, p, f->name, *(char *const *const *) slot);
 			continue;
-		case DTO_BOOL:
+		case AM_KM_DTO_BOOL:
 			put_bool (out, p, f->name, *(const gboolean *) slot);
 			continue;
-		case DTO_PRESENT:
+		case AM_KM_DTO_PRESENT:
 			put_bool (out, p, f->name, *(char *const *) slot != NULL);
 			continue;
-		case DTO_INT:
+		case AM_KM_DTO_INT:
 			number = *(const int *) slot;
 			break;
-		case DTO_LONG:
+		case AM_KM_DTO_LONG:
 			number = *(const gint64 *) slot;
 			break;
 		}
@@ -285,7 +268,7 @@ am_km_soap_info_reply (AmSoapVersion soap, const char *response_element,
 	g_autoptr (GString) out = g_string_new (NULL);
 
 	g_string_append_printf (out, "<ns:%s xmlns:ns=\"" AM_AXIS2_XSD_NS "\">", response_element);
-	put_return (out, DTO_NS, "APIKeyValidationInfoDTO", info_fields, info);
+	put_return (out, AM_KM_DTO_NS, "APIKeyValidationInfoDTO", am_km_soap_info_fields, info);
 	g_string_append_printf (out, "</ns:%s>", response_element);
 	return soap_envelope (soap, SOUP_STATUS_OK, out->str);
 }
@@ -297,7 +280,7 @@ am_km_soap_templates_reply (AmSoapVersion soap, GPtrArray *templates)
 
 	g_string_append (out, "<ns:getAllURITemplatesResponse xmlns:ns=\"" AM_AXIS2_XSD_NS "\">");
 	for (guint i = 0; templates != NULL && i < templates->len; i++)
-		put_return (out, MODEL_NS, "URITemplate", template_fields,
+		put_return (out, AM_KM_MODEL_NS, "URITemplate", am_km_soap_template_fields,
 			    templates->pdata[i]);
 	g_string_append (out, "</ns:getAllURITemplatesResponse>");
 	return soap_envelope (soap, SOUP_STATUS_OK, out->str);

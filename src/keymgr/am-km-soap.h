@@ -14,6 +14,10 @@
 /* schema namespace of WSO2's POJO admin services (services.xml) */
 #define AM_AXIS2_XSD_NS "http://org.apache.axis2/xsd"
 
+/* the XSD namespaces of APIKeyValidationInfoDTO and URITemplate */
+#define AM_KM_DTO_NS "http://dto.impl.apimgt.carbon.wso2.org/xsd"
+#define AM_KM_MODEL_NS "http://model.api.apimgt.carbon.wso2.org/xsd"
+
 typedef enum {
 	AM_SOAP_11,
 	AM_SOAP_12,
@@ -68,6 +72,28 @@ typedef enum {
  * (APIKeyValidationServiceAPIKeyMgtException). */
 AmKmSoapReply *am_km_soap_fault (AmSoapVersion soap, guint status, AmSoapFaultCode code,
 				 const char *reason, gboolean key_mgt_exception);
+/* The XSD children of APIKeyValidationInfoDTO / URITemplate in their
+ * order, with the struct member each maps to (the gateway's WSClient reads
+ * the same tables). */
+typedef enum {
+	AM_KM_DTO_TEXT,	   /* char *, nillable */
+	AM_KM_DTO_LIST,	   /* char **, unbounded and nillable */
+	AM_KM_DTO_BOOL,	   /* gboolean */
+	AM_KM_DTO_INT,	   /* int */
+	AM_KM_DTO_LONG,	   /* gint64 */
+	AM_KM_DTO_PRESENT, /* boolean: whether the char * is set (written only) */
+} AmKmDtoKind;
+
+typedef struct {
+	const char *name;
+	AmKmDtoKind kind;
+	goffset offset;
+} AmKmDtoField;
+
+/* NULL-name terminated; offsets into AmKeyValidationInfo / AmUriTemplate. */
+extern const AmKmDtoField am_km_soap_info_fields[];
+extern const AmKmDtoField am_km_soap_template_fields[];
+
 /* The response envelopes as Axis2 writes them for the POJO service. */
 AmKmSoapReply *am_km_soap_info_reply (AmSoapVersion soap, const char *response_element,
 				      const AmKeyValidationInfo *info);

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A gateway's key validation client on the command line, for the
+ * integration tests: one AmGwKeyClient for the whole run, driven by lines
+ * on stdin, one JSON line out per command:
+ *
+ *   validate TOKEN CONTEXT VERSION RESOURCE VERB LEVEL   (blocking call)
+ *   async TOKEN CONTEXT VERSION RESOURCE VERB LEVEL      (pool + main context)
+ *   templates CONTEXT VERSION
+ *
+ * Output: {"ok":true,"info":{...DTO...}} / {"ok":true,"templates":[...]} /
+ * {"ok":false,"domain":"...","code":N,"error":"..."}.
+ *
+ *   kv-probe --server-url https://127.0.0.1:9443/services/ --thrift-port 10397 \
+ *            [--client thrift|ws] [--user admin --password admin] [--timeout-ms N]
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "am-gw-keyclient.h"
+
+static char *opt_url;
+static char *opt_client = "thrift";
+static char *opt_user = "admin";
+static char *opt_password = "admin";
+static char *opt_thrift_host;
+static int opt_thrift_port = 10397;
+static int opt_timeout_ms = 10000;
+static char *opt_root = "/";
+
+static const GOptionEntry entries[] = {
+	{ "server-url", 0, 0, G_OPTION_ARG_STRING, &opt_url, "APIKeyValidator/ServerURL", NULL },
+	{ "client", 0, 0, G_OPTION_ARG_STRING, &opt_client, "thrift or ws", NULL },
+	{ "user", 0, 0, G_OPTION_ARG_STRING, &opt_user, "Username", NULL },
+	{ "password", 0, 0, G_OPTION_ARG_STRING, &opt_password, "Password", NULL },
+	{ "thrift-host", 0, 0, G_OPTION_ARG_STRING, &opt_thrift_host, "ThriftServerHost", NULL },
+	{ "thrift-port", 0, 0, G_OPTION_ARG_INT, &opt_thrift_port, "ThriftClientPort", NULL },
+	{ "timeout-ms", 0, 0, G_OPTION_ARG_INT, &opt_timeout_ms, "ThriftClientConnectionTimeOut",
+	  NULL },
+	{ "web-context-root", 0, 0, G_OPTION_ARG_STRING, &opt_root, "WebContextRoot", NULL },
+	{ NULL },
+};
+
+static void
+add_str (JsonBuilder *b, const char *name, const char *value)
+{
+	json_builder_set_member_name (b, name);
+	if (value != NULL)
+		json_builder_add_string_value (b, value);
+	else
+		json_builder_add_null_value (b);
+}
+
+static void
+add_strv (JsonBuilder *b, const char *name, char **v)
+{
+	json_builder_set_member_name (b, name);
+	if (v == NULL) {
+		json_builder_add_null_value (b);
+		return;
+	}
+	json_builder_begin_array (b);
+	for (guint i = 0; v[i] != NULL; i++)
+		json_builder_add_string_value (b, v[i]);
+	json_builder_end_array (b);
+}
+
+static void
+add_info (JsonBuilder *b, const AmKeyValidationInfo *i)
+{
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "authorized");
+	json_builder_add_boolean_value (b, i->authorized);
+	json_builder_set_member_name (b, "validationStatus");
+	json_builder_add_int_value (b, i->validation_status);
+	add_str (b, "subscriber", i->subscriber);
+	add_str (b, "tier", i->tier);
+	add_str (b, "type", i->type);
+	add_str (b, "endUserToken", i->end_user_token);
+	add_str (b, "endUserName", i->end_user_name);
+	add_str (b, "applicationName", i->application_name);
+	add_str (b, "applicationId", i->application_id);
+	add_str (b, "applicationTier", i->application_tier);
+	add_str (b, "apiName", i->api_name);
+	add_str (b, "consumerKey", i->consumer_key);
+	add_str (b, "apiPublisher", i->api_publisher);
+	add_strv (b, "scopes", i->scopes);
+	json_builder_set_member_name (b, "validityPeriod");
+	json_builder_add_int_value (b, i->validity_period);
+	json_builder_set_member_name (b, "issuedTime");
+	json_builder_add_int_value (b, i->issued_time);
+	add_str (b, "apiTier", i->api_tier);
+	add_strv (b, "throttlingDataList", i->throttling_data_list);
+	add_str (b, "subscriberTenantDomain", i->subscriber_tenant_domain);
+	json_builder_end_object (b);
+}
+
+static void
+print_builder (JsonBuilder *b)
+{
+	g_autoptr (JsonGenerator) gen = json_generator_new ();
+	g_autoptr (JsonNode) root = json_builder_get_root (b);
+	g_autofree char *text = NULL;
+
+	json_generator_set_root (gen, root);
+	text = json_generator_to_data (gen, NULL);
+	printf ("%s\n", text);
+	fflush (stdout);
+}
+
+static void
+print_result (const AmKeyValidationInfo *info, GPtrArray *templates, const GError *error)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "ok");
+	json_builder_add_boolean_value (b, error == NULL);
+	if (error != NULL) {
+		add_str (b, "domain", g_quark_to_string (error->domain));
+		json_builder_set_member_name (b, "code");
+		json_builder_add_int_value (b, error->code);
+		add_str (b, "error", error->message);
+	} else if (info != NULL) {
+		json_builder_set_member_name (b, "info");
+		add_info (b, info);
+	} else {
+		json_builder_set_member_name (b, "templates");
+		json_builder_begin_array (b);
+		for (guint i = 0; templates != NULL && i < templates->len; i++) {
+			const AmUriTemplate *t = templates->pdata[i];
+
+			json_builder_begin_object (b);
+			add_str (b, "uriTemplate", t->uri_template);
+			add_str (b, "httpVerb", t->http_verb);
+			add_str (b, "authType", t->auth_type);
+			add_str (b, "throttlingTier", t->throttling_tier);
+			json_builder_end_object (b);
+		}
+		json_builder_end_array (b);
+	}
+	json_builder_end_object (b);
+	print_builder (b);
+}
+
+typedef struct {
+	GMainLoop *loop;
+	GThread *caller;
+} AsyncWait;
+
+static void
+on_validated (AmKeyValidationInfo *info, const GError *error, gpointer user_data)
+{
+	AsyncWait *w = user_data;
+
+	/* the answer comes back on the caller's thread, through its context */
+	if (g_thread_self () != w->caller)
+		g_printerr ("kv-probe: callback on the wrong thread\n");
+	print_result (info, NULL, error);
+	am_key_validation_info_free (info);
+	g_main_loop_quit (w->loop);
+}
+
+int
+main (int argc, char **argv)
+{
+	g_autoptr (GOptionContext) octx = g_option_context_new ("- key validation client");
+	g_autoptr (GError) error = NULL;
+	g_autoptr (AmGwKeyClient) client = NULL;
+	AmApimConf apim = { 0 };
+	AmPorts ports = { 0 };
+	char line[8192];
+
+	g_option_context_add_main_entries (octx, entries, NULL);
+	if (!g_option_context_parse (octx, &argc, &argv, &error) || opt_url == NULL) {
+		g_printerr ("%s\n", error ? error->message : "--server-url is required");
+		return 2;
+	}
+	apim.kv_server_url = opt_url;
+	apim.kv_username = opt_user;
+	apim.kv_password = opt_password;
+	apim.kv_client_type = strcmp (opt_client, "ws") == 0 ? AM_KV_CLIENT_WS
+							      : AM_KV_CLIENT_THRIFT;
+	apim.kv_timeout_ms = opt_timeout_ms;
+	apim.thrift_server_host = opt_thrift_host;
+	ports.thrift_client = opt_thrift_port;
+	client = am_gw_keyclient_new (&apim, &ports, &error);
+	if (client == NULL) {
+		g_printerr ("%s\n", error->message);
+		return 1;
+	}
+	am_gw_keyclient_set_web_context_root (client, opt_root);
+	am_gw_keyclient_set_max_threads (client, 2);
+	while (fgets (line, sizeof line, stdin) != NULL) {
+		g_auto (GStrv) w = g_strsplit (g_strstrip (line), " ", -1);
+		guint n = g_strv_length (w);
+		AmKeyValidationRequest req = { 0 };
+
+		g_clear_error (&error);
+		if (n == 7 && (strcmp (w[0], "validate") == 0 || strcmp (w[0], "async") == 0)) {
+			req.access_token = w[1];
+			req.context = w[2];
+			req.version = w[3];
+			req.matching_resource = w[4];
+			req.http_verb = w[5];
+			req.required_auth_level = w[6];
+		}
+		if (n == 7 && strcmp (w[0], "validate") == 0) {
+			g_autoptr (AmKeyValidationInfo) info =
+				am_gw_keyclient_validate (client, &req, &error);
+
+			print_result (info, NULL, error);
+		} else if (n == 7 && strcmp (w[0], "async") == 0) {
+			g_autoptr (GMainContext) ctx = g_main_context_new ();
+			g_autoptr (GMainLoop) loop = g_main_loop_new (ctx, FALSE);
+			AsyncWait wait = { loop, g_thread_self () };
+
+			g_main_context_push_thread_default (ctx);
+			am_gw_keyclient_validate_async (client, &req, ctx, on_validated, &wait);
+			/* the request's strings were copied */
+			memset (w[1], 'x', strlen (w[1]));
+			g_main_loop_run (loop);
+			g_main_context_pop_thread_default (ctx);
+		} else if (n == 3 && strcmp (w[0], "templates") == 0) {
+			g_autoptr (GPtrArray) t =
+				am_gw_keyclient_get_uri_templates (client, w[1], w[2], &error);
+
+			print_result (NULL, t, error);
+		} else if (n > 0 && w[0][0] != '\0') {
+			g_printerr ("kv-probe: unknown command\n");
+			return 2;
+		}
+	}
+	return 0;
+}
