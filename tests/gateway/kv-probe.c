@@ -7,6 +7,13 @@
  *   validate TOKEN CONTEXT VERSION RESOURCE VERB LEVEL   (blocking call)
  *   async TOKEN CONTEXT VERSION RESOURCE VERB LEVEL      (pool + main context)
  *   templates CONTEXT VERSION
+ *   cached TOKEN CONTEXT VERSION RESOURCE VERB LEVEL     (through the token cache)
+ *
+ * With --carbon-home (and --offset) it is also a gateway node: the core
+ * modules of apimd (profile gateway-worker: management HTTPS server, user
+ * store) run on their own thread with APIAuthenticationService mounted on
+ * a gateway token cache, which "cached" fills and reports on
+ * ({"ok":true,"cached":BOOL,"info":{...}}).
  *
  * Output: {"ok":true,"info":{...DTO...}} / {"ok":true,"templates":[...]} /
  * {"ok":false,"domain":"...","code":N,"error":"..."}.
@@ -20,7 +27,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "am-conf.h"
+#include "am-gw-authsvc.h"
 #include "am-gw-keyclient.h"
+#include "am-module.h"
+#include "am-server.h"
 
 static char *opt_url;
 static char *opt_client = "thrift";
@@ -30,6 +41,8 @@ static char *opt_thrift_host;
 static int opt_thrift_port = 10397;
 static int opt_timeout_ms = 10000;
 static char *opt_root = "/";
+static char *opt_home;
+static int opt_offset;
 
 static const GOptionEntry entries[] = {
 	{ "server-url", 0, 0, G_OPTION_ARG_STRING, &opt_url, "APIKeyValidator/ServerURL", NULL },
@@ -41,6 +54,8 @@ static const GOptionEntry entries[] = {
 	{ "timeout-ms", 0, 0, G_OPTION_ARG_INT, &opt_timeout_ms, "ThriftClientConnectionTimeOut",
 	  NULL },
 	{ "web-context-root", 0, 0, G_OPTION_ARG_STRING, &opt_root, "WebContextRoot", NULL },
+	{ "carbon-home", 0, 0, G_OPTION_ARG_STRING, &opt_home, "serve as a gateway node", NULL },
+	{ "offset", 0, 0, G_OPTION_ARG_INT, &opt_offset, "port offset of the node", NULL },
 	{ NULL },
 };
 
@@ -111,14 +126,20 @@ print_builder (JsonBuilder *b)
 	fflush (stdout);
 }
 
+/* "cached": -1 leaves it out */
 static void
-print_result (const AmKeyValidationInfo *info, GPtrArray *templates, const GError *error)
+print_result_full (const AmKeyValidationInfo *info, GPtrArray *templates, const GError *error,
+		   int cached)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
 	json_builder_begin_object (b);
 	json_builder_set_member_name (b, "ok");
 	json_builder_add_boolean_value (b, error == NULL);
+	if (cached >= 0) {
+		json_builder_set_member_name (b, "cached");
+		json_builder_add_boolean_value (b, cached);
+	}
 	if (error != NULL) {
 		add_str (b, "domain", g_quark_to_string (error->domain));
 		json_builder_set_member_name (b, "code");
@@ -146,10 +167,83 @@ print_result (const AmKeyValidationInfo *info, GPtrArray *templates, const GErro
 	print_builder (b);
 }
 
+static void
+print_result (const AmKeyValidationInfo *info, GPtrArray *templates, const GError *error)
+{
+	print_result_full (info, templates, error, -1);
+}
+
 typedef struct {
 	GMainLoop *loop;
 	GThread *caller;
 } AsyncWait;
+
+/* ---- the gateway node ---- */
+
+typedef struct {
+	AmServer *server;
+	AmGwCache *cache;
+	AmGwAuthSvc *authsvc;
+	GMainLoop *loop;
+	GThread *thread;
+} Node;
+
+static gpointer
+node_run (gpointer data)
+{
+	Node *node = data;
+
+	g_main_context_push_thread_default (g_main_loop_get_context (node->loop));
+	g_main_loop_run (node->loop);
+	g_main_context_pop_thread_default (g_main_loop_get_context (node->loop));
+	return NULL;
+}
+
+static gboolean
+node_start (Node *node, GError **error)
+{
+	g_autoptr (GHashTable) sysprops = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+								 g_free);
+	g_autoptr (AmConf) conf = NULL;
+
+	g_hash_table_insert (sysprops, "portOffset", g_strdup_printf ("%d", opt_offset));
+	g_hash_table_insert (sysprops, "profile", g_strdup ("gateway-worker"));
+	conf = am_conf_load (opt_home, sysprops, am_modules, error);
+	if (conf == NULL)
+		return FALSE;
+	node->server = am_server_new (conf, "gateway-worker", sysprops);
+	if (!am_server_start (node->server, error))
+		return FALSE;
+	node->cache = am_gw_cache_new_full (TRUE, 900, 0);
+	node->authsvc = am_gw_authsvc_new (am_server_get_mgmt (node->server),
+					   am_server_get_userstore (node->server), node->cache);
+	node->loop = g_main_loop_new (NULL, FALSE);
+	node->thread = g_thread_new ("node", node_run, node);
+	return TRUE;
+}
+
+static gboolean
+node_stop_in_loop (gpointer data)
+{
+	Node *node = data;
+
+	am_gw_authsvc_free (node->authsvc);
+	am_server_stop (node->server);
+	g_main_loop_quit (node->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+node_stop (Node *node)
+{
+	if (node->thread == NULL)
+		return;
+	g_main_context_invoke (g_main_loop_get_context (node->loop), node_stop_in_loop, node);
+	g_thread_join (node->thread);
+	am_server_free (node->server);
+	am_gw_cache_free (node->cache);
+	g_main_loop_unref (node->loop);
+}
 
 static void
 on_validated (AmKeyValidationInfo *info, const GError *error, gpointer user_data)
@@ -172,6 +266,7 @@ main (int argc, char **argv)
 	g_autoptr (AmGwKeyClient) client = NULL;
 	AmApimConf apim = { 0 };
 	AmPorts ports = { 0 };
+	Node node = { 0 };
 	char line[8192];
 
 	g_option_context_add_main_entries (octx, entries, NULL);
@@ -194,13 +289,18 @@ main (int argc, char **argv)
 	}
 	am_gw_keyclient_set_web_context_root (client, opt_root);
 	am_gw_keyclient_set_max_threads (client, 2);
+	if (opt_home != NULL && !node_start (&node, &error)) {
+		g_printerr ("kv-probe: gateway node: %s\n", error->message);
+		return 1;
+	}
 	while (fgets (line, sizeof line, stdin) != NULL) {
 		g_auto (GStrv) w = g_strsplit (g_strstrip (line), " ", -1);
 		guint n = g_strv_length (w);
 		AmKeyValidationRequest req = { 0 };
 
 		g_clear_error (&error);
-		if (n == 7 && (strcmp (w[0], "validate") == 0 || strcmp (w[0], "async") == 0)) {
+		if (n == 7 && (strcmp (w[0], "validate") == 0 || strcmp (w[0], "async") == 0 ||
+			       strcmp (w[0], "cached") == 0)) {
 			req.access_token = w[1];
 			req.context = w[2];
 			req.version = w[3];
@@ -224,6 +324,15 @@ main (int argc, char **argv)
 			memset (w[1], 'x', strlen (w[1]));
 			g_main_loop_run (loop);
 			g_main_context_pop_thread_default (ctx);
+		} else if (n == 7 && strcmp (w[0], "cached") == 0 && node.cache != NULL) {
+			g_autoptr (AmKeyValidationInfo) info = am_gw_cache_lookup (node.cache, &req);
+			gboolean hit = info != NULL;
+
+			if (!hit)
+				info = am_gw_keyclient_validate (client, &req, &error);
+			if (!hit && info != NULL)
+				am_gw_cache_store (node.cache, &req, info);
+			print_result_full (info, NULL, error, hit);
 		} else if (n == 3 && strcmp (w[0], "templates") == 0) {
 			g_autoptr (GPtrArray) t =
 				am_gw_keyclient_get_uri_templates (client, w[1], w[2], &error);
@@ -234,5 +343,6 @@ main (int argc, char **argv)
 			return 2;
 		}
 	}
+	node_stop (&node);
 	return 0;
 }

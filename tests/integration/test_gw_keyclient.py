@@ -12,20 +12,24 @@ What this proves, for ThriftClient and WSClient alike:
 * bad credentials: a login error naming the user, never the password;
 * Thrift: a pooled connection the Key Manager dropped as idle
   (ThriftClientConnectionTimeOut) is replaced through the re-login and
-  retry path.
+  retry path;
+* APIAuthenticationService on a gateway node's management HTTPS port,
+  called as the Key Manager calls it, drops that token's cached results
+  (and only those); bad credentials are refused.
 """
 
 from __future__ import annotations
 
 import json
 import select
+import shutil
 import sqlite3
 import subprocess
 import time
 
 import pytest
 
-from conftest import REPO, ApimdProcess
+from conftest import REPO, ApimdProcess, free_offset, make_carbon_home, ports_for
 from test_thrift import AM_DB, APIM_XML, start_km
 from wso2rows import Resource, Seed
 
@@ -43,7 +47,8 @@ SEEDS = (OK, REVOKED, LONELY)
 class Probe:
     """kv-probe as a child process: one client for its whole life."""
 
-    def __init__(self, proc: ApimdProcess, client: str, password="admin", timeout_ms=10000):
+    def __init__(self, proc: ApimdProcess, client: str, password="admin", timeout_ms=10000,
+                 node=None):
         if not PROBE.exists():
             pytest.skip(f"{PROBE} is not built: run make check")
         self.password = password
@@ -51,7 +56,8 @@ class Probe:
             [str(PROBE), "--server-url", f"https://127.0.0.1:{proc.ports['mgt_https']}/services/",
              "--thrift-host", "127.0.0.1", "--thrift-port", str(proc.ports["thrift"]),
              "--client", client, "--user", "admin", "--password", password,
-             "--timeout-ms", str(timeout_ms)],
+             "--timeout-ms", str(timeout_ms)]
+            + (["--carbon-home", str(node[0]), "--offset", str(node[1])] if node else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def cmd(self, line: str, timeout: float = 30.0) -> dict:
@@ -193,3 +199,63 @@ def test_idle_connection_dropped_by_key_manager(apimd_bin, tmp_path):
         if probe.p.poll() is None:
             probe.p.kill()
         proc.stop()
+
+
+NOTIFY_BODY = (
+    "<?xml version='1.0' encoding='UTF-8'?>"
+    '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>'
+    '<xsd:invalidateCachedTokens xmlns:xsd="http://org.apache.axis2/xsd">'
+    "{tokens}</xsd:invalidateCachedTokens></soapenv:Body></soapenv:Envelope>")
+
+
+def curl_invalidate(port: int, tokens, user="admin", password="admin") -> tuple[int, str]:
+    """POST invalidateCachedTokens the way am-km-notify.c does (SOAP 1.1,
+    SOAPAction, Basic credentials, the gateway's self-signed certificate)."""
+    body = NOTIFY_BODY.format(tokens="".join(
+        f"<xsd:accessTokens>{t}</xsd:accessTokens>" for t in tokens))
+    out = subprocess.run(
+        ["curl", "-sk", "-o", "-", "-w", "\n%{http_code}", "-u", f"{user}:{password}",
+         "-H", "Content-Type: text/xml; charset=UTF-8",
+         "-H", 'SOAPAction: "urn:invalidateCachedTokens"', "--data-binary", body,
+         f"https://127.0.0.1:{port}/services/APIAuthenticationService"],
+        check=True, capture_output=True, text=True, timeout=30).stdout
+    text, _, code = out.rpartition("\n")
+    return int(code), text
+
+
+def test_invalidation_service_drops_cached_token(km, tmp_path):
+    """A gateway node (apimd's core modules in kv-probe, with the cache and
+    APIAuthenticationService) caches a result; the Key Manager's call
+    drops it, and the next request asks the Key Manager again."""
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    offset = free_offset()
+    home = make_carbon_home(tmp_path, offset)
+    probe = Probe(km, "thrift", node=(home, offset))
+    try:
+        first = probe.validate(OK, how="cached")
+        assert first["ok"] and first["cached"] is False and first["info"]["authorized"]
+        again = probe.validate(OK, how="cached")
+        assert again["cached"] is True and again["info"]["authorized"]
+        other = probe.validate(LONELY, how="cached")
+        assert other["cached"] is False and other["info"]["validationStatus"] == 900908
+        port = ports_for(offset)["mgt_https"]
+
+        # wrong credentials change nothing
+        status, body = curl_invalidate(port, [OK.token], password="wrong")
+        assert status == 401 and "Authentication failed" in body
+        assert probe.validate(OK, how="cached")["cached"] is True
+
+        status, body = curl_invalidate(port, [OK.token, "never-cached-token"])
+        assert status == 202, body
+        assert body == ""
+        after = probe.validate(OK, how="cached")
+        assert after["cached"] is False and after["info"]["authorized"]
+        # the other token's result stays
+        assert probe.validate(LONELY, how="cached")["cached"] is True
+        err = probe.close()
+        assert "APIAuthenticationService.invalidateCachedTokens: 2 token(s), 1 cached" in err
+        assert OK.token not in err
+    finally:
+        if probe.p.poll() is None:
+            probe.p.kill()
