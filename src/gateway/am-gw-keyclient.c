@@ -235,7 +235,7 @@ kc_soup_session (AmGwKeyClient *client)
 {
 	return soup_session_new_with_options ("timeout", MAX (1, client->timeout_ms / 1000),
 					      "idle-timeout", 60, "user-agent",
-					      "Synapse-PT-HttpComponents-NIO", NULL);
+					      "apimd-gateway", NULL);
 }
 
 /* AuthenticatorService.authenticate: one compact CALL posted, one REPLY back. */
