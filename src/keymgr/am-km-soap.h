@@ -8,16 +8,11 @@
 #pragma once
 
 #include "am-km.h"
+#include "am-soap.h"
 
-#define AM_SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
-#define AM_SOAP12_NS "http://www.w3.org/2003/05/soap-envelope"
-/* schema namespace of WSO2's POJO admin services (services.xml) */
-#define AM_AXIS2_XSD_NS "http://org.apache.axis2/xsd"
-
-typedef enum {
-	AM_SOAP_11,
-	AM_SOAP_12,
-} AmSoapVersion;
+/* the XSD namespaces of APIKeyValidationInfoDTO and URITemplate */
+#define AM_KM_DTO_NS "http://dto.impl.apimgt.carbon.wso2.org/xsd"
+#define AM_KM_MODEL_NS "http://model.api.apimgt.carbon.wso2.org/xsd"
 
 typedef enum {
 	AM_KM_SOAP_VALIDATE_KEY,
@@ -41,40 +36,46 @@ typedef struct {
 void am_km_soap_request_free (AmKmSoapRequest *req);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKmSoapRequest, am_km_soap_request_free)
 
-/* A response ready to send: HTTP status, content type and body. */
-typedef struct {
-	guint status;
-	char *content_type;
-	char *body;
-} AmKmSoapReply;
-
-void am_km_soap_reply_free (AmKmSoapReply *reply);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmKmSoapReply, am_km_soap_reply_free)
-
 /* Parse a request body.  @content_type is the HTTP Content-Type (may be
  * NULL).  On failure returns NULL and a SOAP fault in @fault (in the
  * envelope's version when it could be told). */
 AmKmSoapRequest *am_km_soap_parse (const char *content_type, const char *body, gsize len,
-				   AmKmSoapReply **fault);
-
-typedef enum {
-	AM_SOAP_FAULT_SERVER,	       /* soapenv:Server / soap:Receiver */
-	AM_SOAP_FAULT_CLIENT,	       /* soapenv:Client / soap:Sender */
-	AM_SOAP_FAULT_VERSION_MISMATCH, /* not a SOAP 1.1 or 1.2 envelope */
-} AmSoapFaultCode;
+				   AmSoapReply **fault);
 
 /* A fault envelope with @reason; @key_mgt_exception adds the detail of the
  * service's declared APIKeyMgtException
  * (APIKeyValidationServiceAPIKeyMgtException). */
-AmKmSoapReply *am_km_soap_fault (AmSoapVersion soap, guint status, AmSoapFaultCode code,
+AmSoapReply *am_km_soap_fault (AmSoapVersion soap, guint status, AmSoapFaultCode code,
 				 const char *reason, gboolean key_mgt_exception);
+/* The XSD children of APIKeyValidationInfoDTO / URITemplate in their
+ * order, with the struct member each maps to (the gateway's WSClient reads
+ * the same tables). */
+typedef enum {
+	AM_KM_DTO_TEXT,	   /* char *, nillable */
+	AM_KM_DTO_LIST,	   /* char **, unbounded and nillable */
+	AM_KM_DTO_BOOL,	   /* gboolean */
+	AM_KM_DTO_INT,	   /* int */
+	AM_KM_DTO_LONG,	   /* gint64 */
+	AM_KM_DTO_PRESENT, /* boolean: whether the char * is set (written only) */
+} AmKmDtoKind;
+
+typedef struct {
+	const char *name;
+	AmKmDtoKind kind;
+	goffset offset;
+} AmKmDtoField;
+
+/* NULL-name terminated; offsets into AmKeyValidationInfo / AmUriTemplate. */
+extern const AmKmDtoField am_km_soap_info_fields[];
+extern const AmKmDtoField am_km_soap_template_fields[];
+
 /* The response envelopes as Axis2 writes them for the POJO service. */
-AmKmSoapReply *am_km_soap_info_reply (AmSoapVersion soap, const char *response_element,
+AmSoapReply *am_km_soap_info_reply (AmSoapVersion soap, const char *response_element,
 				      const AmKeyValidationInfo *info);
-AmKmSoapReply *am_km_soap_templates_reply (AmSoapVersion soap, GPtrArray *templates);
+AmSoapReply *am_km_soap_templates_reply (AmSoapVersion soap, GPtrArray *templates);
 /* Run @req against the Key Manager and write the response (or the
  * APIKeyMgtException fault on a database failure).  Blocks. */
-AmKmSoapReply *am_km_soap_execute (AmKm *km, const AmKmSoapRequest *req);
+AmSoapReply *am_km_soap_execute (AmKm *km, const AmKmSoapRequest *req);
 
 /* am-km-notify.c: whether an environment's ServerURL points at this very
  * server: a loopback or local address (or this host's name) and one of our

@@ -108,7 +108,7 @@ test_parse_validate_key (void)
 		"<x:clientDomain xsi:nil=\"true\"/><x:matchingResource>/menu</x:matchingResource>"
 		"<x:httpVerb>GET</x:httpVerb><other:ignored xmlns:other=\"urn:o\">x</other:ignored>"
 		"</x:validateKey>");
-	g_autoptr (AmKmSoapReply) fault = NULL;
+	g_autoptr (AmSoapReply) fault = NULL;
 	g_autoptr (AmKmSoapRequest) req =
 		am_km_soap_parse ("text/xml; charset=UTF-8", body, strlen (body), &fault);
 
@@ -132,7 +132,7 @@ test_parse_soap12 (void)
 	g_autofree char *body = envelope (AM_SOAP12_NS,
 					  "<x:getAllURITemplates><context>/a/1</context>"
 					  "<version></version></x:getAllURITemplates>");
-	g_autoptr (AmKmSoapReply) fault = NULL;
+	g_autoptr (AmSoapReply) fault = NULL;
 	g_autoptr (AmKmSoapRequest) req = am_km_soap_parse (
 		"application/soap+xml; charset=UTF-8; action=\"urn:getAllURITemplates\"", body,
 		strlen (body), &fault);
@@ -200,7 +200,7 @@ test_parse_fault (gconstpointer data)
 {
 	const FaultCase *fc = data;
 	g_autofree char *body = fc->soap_ns ? envelope (fc->soap_ns, fc->body) : g_strdup (fc->body);
-	g_autoptr (AmKmSoapReply) fault = NULL;
+	g_autoptr (AmSoapReply) fault = NULL;
 	g_autoptr (AmKmSoapRequest) req =
 		am_km_soap_parse (fc->content_type, body, strlen (body), &fault);
 	xmlDoc *doc;
@@ -231,7 +231,7 @@ test_parse_too_large (void)
 {
 	gsize len = 65 * 1024;
 	g_autofree char *body = g_malloc (len);
-	g_autoptr (AmKmSoapReply) fault = NULL;
+	g_autoptr (AmSoapReply) fault = NULL;
 
 	memset (body, ' ', len);
 	g_assert_null (am_km_soap_parse ("text/xml", body, len, &fault));
@@ -269,7 +269,7 @@ test_info_reply (void)
 		.stop_on_quota_reach = TRUE,
 		.user_type = "APPLICATION",
 	};
-	g_autoptr (AmKmSoapReply) r = am_km_soap_info_reply (AM_SOAP_12, "validateKeyResponse", &info);
+	g_autoptr (AmSoapReply) r = am_km_soap_info_reply (AM_SOAP_12, "validateKeyResponse", &info);
 	xmlDoc *doc = parse_xml (r->body);
 	xmlNode *resp = body_child (doc, AM_SOAP12_NS);
 	xmlNode *ret = next_element (resp->children);
@@ -301,7 +301,7 @@ static void
 test_refusal_reply (void)
 {
 	AmKeyValidationInfo info = { .authorized = FALSE, .validation_status = 900901 };
-	g_autoptr (AmKmSoapReply) r = am_km_soap_info_reply (AM_SOAP_11, "validateKeyResponse", &info);
+	g_autoptr (AmSoapReply) r = am_km_soap_info_reply (AM_SOAP_11, "validateKeyResponse", &info);
 	xmlDoc *doc = parse_xml (r->body);
 	xmlNode *ret = next_element (body_child (doc, AM_SOAP11_NS)->children);
 	g_autofree char *text = children_text (ret, DTO_NS);
@@ -327,8 +327,8 @@ test_templates_reply (void)
 			    .auth_type = "Application_User", .throttling_tier = "Gold" };
 	g_autoptr (GPtrArray) list = g_ptr_array_new ();
 	g_autoptr (GPtrArray) none = g_ptr_array_new ();
-	g_autoptr (AmKmSoapReply) r = NULL;
-	g_autoptr (AmKmSoapReply) empty = am_km_soap_templates_reply (AM_SOAP_11, none);
+	g_autoptr (AmSoapReply) r = NULL;
+	g_autoptr (AmSoapReply) empty = am_km_soap_templates_reply (AM_SOAP_11, none);
 	xmlDoc *doc;
 	xmlNode *resp, *ret;
 	g_autofree char *first = NULL;
@@ -421,9 +421,9 @@ test_execute (Fixture *f, gconstpointer data)
 				.context = "/none/1.0.0", .version = "1.0.0",
 				.access_token = "t", .required_auth_level = "Any",
 				.matching_resource = "/x", .http_verb = "GET" };
-	g_autoptr (AmKmSoapReply) empty = NULL;
-	g_autoptr (AmKmSoapReply) refused = NULL;
-	g_autoptr (AmKmSoapReply) broken = NULL;
+	g_autoptr (AmSoapReply) empty = NULL;
+	g_autoptr (AmSoapReply) refused = NULL;
+	g_autoptr (AmSoapReply) broken = NULL;
 	g_autoptr (AmDbConn) conn = NULL;
 	xmlDoc *doc;
 	xmlNode *fault, *detail;
