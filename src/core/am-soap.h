@@ -19,6 +19,10 @@
 #define AM_XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 /* schema namespace of WSO2's POJO admin services (services.xml) */
 #define AM_AXIS2_XSD_NS "http://org.apache.axis2/xsd"
+/* The gateway's APIAuthenticationService (no schemaNamespace in its
+ * services.xml: Axis2 derives it from the service class's Java package;
+ * as in carbon-apimgt's APIAuthenticationService.wsdl stub). */
+#define AM_GW_AUTH_SERVICE_NS "http://service.security.handlers.gateway.apimgt.carbon.wso2.org"
 
 typedef enum {
 	AM_SOAP_11,

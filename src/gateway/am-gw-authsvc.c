@@ -2,11 +2,13 @@
 /*
  * APIAuthenticationService on the gateway (carbon-apimgt gateway
  * handlers/security/service/APIAuthenticationService.java, a Carbon admin
- * service: DoAuthentication, /permission/admin/manage, https only).
+ * service: DoAuthentication, AuthorizationAction /permission/admin/login as
+ * in the gateway's services.xml, https only).
  *
- * Operations, chosen by the Body's element in http://org.apache.axis2/xsd
- * (the POJO schema namespace, which is what our Key Manager's
- * am-km-notify.c and WSO2's APIAuthenticationAdminClient send):
+ * Operations, chosen by the Body's element in AM_GW_AUTH_SERVICE_NS (the
+ * namespace of carbon-apimgt's APIAuthenticationService.wsdl, which WSO2's
+ * APIAuthenticationAdminClient and our am-km-notify.c send) or, from older
+ * senders, http://org.apache.axis2/xsd:
  * - invalidateCachedTokens: one accessTokens child per token;
  * - invalidateKey: one accessToken child.
  * The children are matched by local name in any namespace (qualified as
@@ -88,7 +90,8 @@ am_gw_authsvc_process (AmGwCache *cache, const char *content_type, const char *b
 	if (doc == NULL)
 		return fault;
 	for (guint i = 0; op != NULL && i < G_N_ELEMENTS (ops) && tokens == NULL; i++) {
-		if (am_soap_node_is (op, AM_AXIS2_XSD_NS, ops[i].op)) {
+		if (am_soap_node_is (op, AM_GW_AUTH_SERVICE_NS, ops[i].op) ||
+		    am_soap_node_is (op, AM_AXIS2_XSD_NS, ops[i].op)) {
 			tokens = authsvc_tokens (op, ops[i].child);
 			name = ops[i].op;
 		}

@@ -13,7 +13,8 @@
 
 #define AM_GW_AUTHSVC_PATH "/services/APIAuthenticationService"
 /* services.xml of the gateway's admin services */
-#define AM_GW_AUTHSVC_PERMISSION "/permission/admin/manage"
+/* services.xml AuthorizationAction of the gateway's admin services */
+#define AM_GW_AUTHSVC_PERMISSION "/permission/admin/login"
 
 typedef struct _AmGwAuthSvc AmGwAuthSvc;
 

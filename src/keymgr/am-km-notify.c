@@ -11,12 +11,9 @@
  * environment's Username/Password.
  *
  * The body element is invalidateCachedTokens with one accessTokens child per
- * token, both in http://service.security.handlers.gateway.apimgt.carbon.wso2.org:
- * the gateway's services.xml gives APIAuthenticationService no
- * schemaNamespace, so Axis2 derives it from the Java package of the service
- * class (org.wso2.carbon.apimgt.gateway.handlers.security.service), as it
- * does for WSO2's other POJO admin services (not checked against a live
- * gateway's WSDL).  TLS toward the gateway is not verified:
+ * token, both in AM_GW_AUTH_SERVICE_NS: the gateway's services.xml gives
+ * APIAuthenticationService no schemaNamespace, so Axis2 derives it from the
+ * Java package of the service class, as carbon-apimgt's stub WSDL shows.  TLS toward the gateway is not verified:
  * WSO2 gateways serve the self-signed wso2carbon certificate, and WSO2's own
  * admin client trusts it the same way.
  *
@@ -40,7 +37,6 @@
 #include <string.h>
 
 #define NOTIFY_SERVICE "APIAuthenticationService"
-#define NOTIFY_NS "http://service.security.handlers.gateway.apimgt.carbon.wso2.org"
 #define NOTIFY_RETRIES 4
 #define NOTIFY_BACKOFF_MS 500
 /* how long stop waits for calls already on the wire */
@@ -293,7 +289,7 @@ invalidate_body (const char *const *tokens, guint *n_tokens)
 	GString *out = g_string_new (
 		"<?xml version='1.0' encoding='UTF-8'?>"
 		"<soapenv:Envelope xmlns:soapenv=\"" AM_SOAP11_NS "\"><soapenv:Body>"
-		"<ser:invalidateCachedTokens xmlns:ser=\"" NOTIFY_NS "\">");
+		"<ser:invalidateCachedTokens xmlns:ser=\"" AM_GW_AUTH_SERVICE_NS "\">");
 
 	*n_tokens = 0;
 	for (; tokens[*n_tokens] != NULL; (*n_tokens)++) {

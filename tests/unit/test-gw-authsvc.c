@@ -79,31 +79,35 @@ typedef struct {
 static const OkCase ok_cases[] = {
 	/* byte for byte what am-km-notify.c sends */
 	{ "notify", "text/xml; charset=UTF-8",
-	  ENV11_OPEN "<xsd:invalidateCachedTokens xmlns:xsd=\"" AM_AXIS2_XSD_NS "\">"
-		     "<xsd:accessTokens>tok-a</xsd:accessTokens>"
-		     "<xsd:accessTokens>tok-c</xsd:accessTokens>"
-		     "</xsd:invalidateCachedTokens>" ENV11_CLOSE,
+	  ENV11_OPEN "<ser:invalidateCachedTokens xmlns:ser=\"" AM_GW_AUTH_SERVICE_NS "\">"
+		     "<ser:accessTokens>tok-a</ser:accessTokens>"
+		     "<ser:accessTokens>tok-c</ser:accessTokens>"
+		     "</ser:invalidateCachedTokens>" ENV11_CLOSE,
 	  { "tok-a", "tok-c" } },
 	{ "soap12-unqualified-children", "application/soap+xml",
 	  "<s:Envelope xmlns:s=\"" AM_SOAP12_NS "\"><s:Header/><s:Body>"
-	  "<x:invalidateCachedTokens xmlns:x=\"" AM_AXIS2_XSD_NS "\">"
+	  "<x:invalidateCachedTokens xmlns:x=\"" AM_GW_AUTH_SERVICE_NS "\">"
 	  "<accessTokens> tok-b </accessTokens><accessTokens/></x:invalidateCachedTokens>"
 	  "</s:Body></s:Envelope>",
 	  { "tok-b" } },
 	{ "children-other-namespace", "text/xml",
-	  ENV11_OPEN "<x:invalidateCachedTokens xmlns:x=\"" AM_AXIS2_XSD_NS "\" xmlns:o=\"urn:o\">"
+	  ENV11_OPEN "<x:invalidateCachedTokens xmlns:x=\"" AM_GW_AUTH_SERVICE_NS "\" xmlns:o=\"urn:o\">"
 		     "<o:accessTokens>tok-a</o:accessTokens></x:invalidateCachedTokens>" ENV11_CLOSE,
 	  { "tok-a" } },
 	{ "invalidateKey", "text/xml",
-	  ENV11_OPEN "<x:invalidateKey xmlns:x=\"" AM_AXIS2_XSD_NS "\">"
+	  ENV11_OPEN "<x:invalidateKey xmlns:x=\"" AM_GW_AUTH_SERVICE_NS "\">"
 		     "<x:accessToken>tok-b</x:accessToken></x:invalidateKey>" ENV11_CLOSE,
 	  { "tok-b" } },
 	{ "unknown-token", "text/xml",
-	  ENV11_OPEN "<x:invalidateKey xmlns:x=\"" AM_AXIS2_XSD_NS "\">"
+	  ENV11_OPEN "<x:invalidateKey xmlns:x=\"" AM_GW_AUTH_SERVICE_NS "\">"
 		     "<x:accessToken>never-cached</x:accessToken></x:invalidateKey>" ENV11_CLOSE,
 	  { NULL } },
+	{ "axis2-default-namespace", "text/xml",
+	  ENV11_OPEN "<x:invalidateCachedTokens xmlns:x=\"" AM_AXIS2_XSD_NS "\">"
+		     "<x:accessTokens>tok-c</x:accessTokens></x:invalidateCachedTokens>" ENV11_CLOSE,
+	  { "tok-c" } },
 	{ "no-tokens", "text/xml",
-	  ENV11_OPEN "<x:invalidateCachedTokens xmlns:x=\"" AM_AXIS2_XSD_NS "\"/>" ENV11_CLOSE,
+	  ENV11_OPEN "<x:invalidateCachedTokens xmlns:x=\"" AM_GW_AUTH_SERVICE_NS "\"/>" ENV11_CLOSE,
 	  { NULL } },
 };
 
@@ -140,7 +144,7 @@ typedef struct {
 
 static const FaultCase fault_cases[] = {
 	{ "unknown-operation", "text/xml",
-	  ENV11_OPEN "<x:clearAll xmlns:x=\"" AM_AXIS2_XSD_NS "\"/>" ENV11_CLOSE, 500,
+	  ENV11_OPEN "<x:clearAll xmlns:x=\"" AM_GW_AUTH_SERVICE_NS "\"/>" ENV11_CLOSE, 500,
 	  "Operation not found is /services/APIAuthenticationService" },
 	{ "operation-namespace", "text/xml",
 	  ENV11_OPEN "<invalidateKey xmlns=\"urn:other\"><accessToken>tok-a</accessToken>"
@@ -154,7 +158,7 @@ static const FaultCase fault_cases[] = {
 	  "<s:Envelope xmlns:s='" AM_SOAP11_NS "'><s:Body>&e;</s:Body></s:Envelope>",
 	  500, "Document Type Declaration" },
 	{ "type-mismatch", "application/soap+xml",
-	  ENV11_OPEN "<x:invalidateKey xmlns:x=\"" AM_AXIS2_XSD_NS "\"/>" ENV11_CLOSE, 500,
+	  ENV11_OPEN "<x:invalidateKey xmlns:x=\"" AM_GW_AUTH_SERVICE_NS "\"/>" ENV11_CLOSE, 500,
 	  "does not match" },
 };
 

@@ -23,8 +23,6 @@
 
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 #define DTO_NS "http://dto.impl.apimgt.carbon.wso2.org/xsd"
-/* APIAuthenticationService: Axis2 derives it from the service class package */
-#define GW_AUTH_NS "http://service.security.handlers.gateway.apimgt.carbon.wso2.org"
 #define MODEL_NS "http://model.api.apimgt.carbon.wso2.org/xsd"
 
 /* ---- helpers ---- */
@@ -548,12 +546,12 @@ check_invalidation (GHashTable *req, const char *const *tokens)
 	g_assert_cmpstr (g_hash_table_lookup (req, "auth"), ==, expect_auth);
 	g_assert_true (g_str_has_prefix (g_hash_table_lookup (req, "type"), "text/xml"));
 	g_assert_cmpstr ((const char *) op->name, ==, "invalidateCachedTokens");
-	g_assert_cmpstr ((const char *) op->ns->href, ==, GW_AUTH_NS);
+	g_assert_cmpstr ((const char *) op->ns->href, ==, AM_GW_AUTH_SERVICE_NS);
 	for (xmlNode *c = next_element (op->children); c != NULL; c = next_element (c->next), i++) {
 		xmlChar *text = xmlNodeGetContent (c);
 
 		g_assert_cmpstr ((const char *) c->name, ==, "accessTokens");
-		g_assert_cmpstr ((const char *) c->ns->href, ==, GW_AUTH_NS);
+		g_assert_cmpstr ((const char *) c->ns->href, ==, AM_GW_AUTH_SERVICE_NS);
 		g_assert_cmpstr ((const char *) text, ==, tokens[i]);
 		xmlFree (text);
 	}
