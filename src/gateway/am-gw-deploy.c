@@ -414,9 +414,9 @@ on_monitor_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonit
 }
 
 static void
-deploy_watch (AmGwDeployment *self, guint poll_ms)
+deploy_watch (AmGwDeployment *self, guint poll_ms, AmGwDeployFlags flags)
 {
-	for (int k = 0; k < N_KINDS; k++) {
+	for (int k = 0; k < N_KINDS && !(flags & AM_GW_DEPLOY_NO_MONITOR); k++) {
 		g_autofree char *sub = g_build_filename (self->dir, kind_dirs[k], NULL);
 		g_autoptr (GFile) file = g_file_new_for_path (sub);
 		g_autoptr (GError) error = NULL;
@@ -440,7 +440,7 @@ deploy_watch (AmGwDeployment *self, guint poll_ms)
 }
 
 AmGwDeployment *
-am_gw_deployment_new (const char *dir, guint poll_ms, GError **error)
+am_gw_deployment_new (const char *dir, guint poll_ms, AmGwDeployFlags flags, GError **error)
 {
 	AmGwDeployment *self;
 
@@ -458,7 +458,7 @@ am_gw_deployment_new (const char *dir, guint poll_ms, GError **error)
 	self->context = g_main_context_ref_thread_default ();
 	self->monitors = g_ptr_array_new_with_free_func (g_object_unref);
 	am_gw_deployment_rescan (self);
-	deploy_watch (self, poll_ms);
+	deploy_watch (self, poll_ms, flags);
 	return self;
 }
 

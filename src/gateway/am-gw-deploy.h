@@ -34,10 +34,16 @@ typedef struct _AmGwDeployment AmGwDeployment;
 typedef void (*AmGwDeploymentFunc) (AmGwDeployment *deployment, AmGwSnapshot *snapshot,
 				    gpointer user_data);
 
+typedef enum {
+	AM_GW_DEPLOY_DEFAULT = 0,
+	AM_GW_DEPLOY_NO_MONITOR = 1 << 0, /* poll only (no inotify watches) */
+} AmGwDeployFlags;
+
 /* Load @dir and start watching it from the thread-default main context:
  * file monitors plus a scan every @poll_ms (0: no polling).  A missing
  * directory is an error; missing subdirectories are simply empty. */
-AmGwDeployment *am_gw_deployment_new (const char *dir, guint poll_ms, GError **error);
+AmGwDeployment *am_gw_deployment_new (const char *dir, guint poll_ms, AmGwDeployFlags flags,
+				      GError **error);
 void am_gw_deployment_free (AmGwDeployment *deployment);
 
 /* The current snapshot, a new reference; any thread. */
