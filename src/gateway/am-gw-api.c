@@ -589,6 +589,39 @@ resource_parse (GwParse *p, xmlNode *node)
 	g_ptr_array_add (p->api->resources, r);
 }
 
+/* API.addResource: one default resource at most, and no two resources
+ * with the same mapping sharing a method. */
+static void
+resources_check (GwParse *p, xmlNode *root)
+{
+	GPtrArray *res = p->api->resources;
+
+	for (guint i = 0; i < res->len; i++) {
+		AmGwResource *a = g_ptr_array_index (res, i);
+		const char *ma = a->uri_template != NULL ? a->uri_template : a->url_mapping;
+
+		for (guint j = 0; j < i; j++) {
+			AmGwResource *b = g_ptr_array_index (res, j);
+			const char *mb = b->uri_template != NULL ? b->uri_template : b->url_mapping;
+			gboolean shared = a->methods == NULL || b->methods == NULL;
+
+			for (guint k = 0; !shared && a->methods[k] != NULL; k++)
+				shared = am_gw_resource_allows (b, a->methods[k]);
+			if (ma == NULL && mb == NULL) {
+				gw_error (p, root, "resources of lines %d and %d: only one resource "
+					  "can be the default (no uri-template or url-mapping)",
+					  b->line, a->line);
+				break;
+			}
+			if (g_strcmp0 (ma, mb) == 0 && shared) {
+				gw_error (p, root, "resources of lines %d and %d have the same mapping "
+					  "'%s' and a method in common", b->line, a->line, ma);
+				break;
+			}
+		}
+	}
+}
+
 /* ---- handlers ---- */
 
 static void
@@ -761,6 +794,7 @@ api_parse_root (GwParse *p, xmlNode *root)
 	}
 	if (api->resources->len == 0)
 		gw_error (p, root, "no <resource> (synapse refuses an API without resources)");
+	resources_check (p, root);
 	return gw_failed (p) ? NULL : g_steal_pointer (&api);
 }
 

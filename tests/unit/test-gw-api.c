@@ -417,6 +417,12 @@ test_bad_memory (Fixture *f, gconstpointer data)
 		"<api xmlns=\"http://ws.apache.org/ns/synapse\" name=\"a\" context=\"/a\"><resource>"
 		"<inSequence><send><endpoint><loadbalance/></endpoint></send></inSequence>"
 		"</resource></api>",
+		/* synapse's API.addResource refusals */
+		"<api xmlns=\"http://ws.apache.org/ns/synapse\" name=\"a\" context=\"/a\">"
+		"<resource methods=\"GET\"/><resource methods=\"POST\"/></api>",
+		"<api xmlns=\"http://ws.apache.org/ns/synapse\" name=\"a\" context=\"/a\">"
+		"<resource methods=\"GET POST\" url-mapping=\"/x\"/>"
+		"<resource methods=\"PUT POST\" url-mapping=\"/x\"/></api>",
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (inputs); i++) {
