@@ -805,12 +805,11 @@ gw_doc_parse (const char *xml, gsize len, const char *display_name, GPtrArray *e
 	return am_conf_doc_load_memory (xml, len, display_name, errors);
 }
 
-AmGwApi *
-am_gw_api_parse (const char *xml, gsize len, const char *display_name,
-		 const AmGwArtifacts *artifacts, GPtrArray *errors)
+static AmGwApi *
+api_from_doc (AmConfDoc *doc, const char *display_name, const AmGwArtifacts *artifacts,
+	      GPtrArray *errors, guint first_error)
 {
-	GwParse p = { display_name, errors, errors->len, artifacts, NULL };
-	g_autoptr (AmConfDoc) doc = gw_doc_parse (xml, len, display_name, errors);
+	GwParse p = { display_name, errors, first_error, artifacts, NULL };
 
 	if (doc == NULL)
 		return NULL;
@@ -818,19 +817,23 @@ am_gw_api_parse (const char *xml, gsize len, const char *display_name,
 }
 
 AmGwApi *
+am_gw_api_parse (const char *xml, gsize len, const char *display_name,
+		 const AmGwArtifacts *artifacts, GPtrArray *errors)
+{
+	guint first = errors->len;
+	g_autoptr (AmConfDoc) doc = gw_doc_parse (xml, len, display_name, errors);
+
+	return api_from_doc (doc, display_name, artifacts, errors, first);
+}
+
+AmGwApi *
 am_gw_api_load (const char *path, const char *display_name, const AmGwArtifacts *artifacts,
 		GPtrArray *errors)
 {
-	g_autoptr (GError) error = NULL;
-	g_autofree char *text = NULL;
-	gsize len = 0;
+	guint first = errors->len;
+	g_autoptr (AmConfDoc) doc = am_conf_doc_load (path, display_name, errors);
 
-	if (!g_file_get_contents (path, &text, &len, &error)) {
-		g_ptr_array_add (errors, g_strdup_printf ("%s: cannot read: %s", display_name,
-							  error->message));
-		return NULL;
-	}
-	return am_gw_api_parse (text, len, display_name, artifacts, errors);
+	return api_from_doc (doc, display_name, artifacts, errors, first);
 }
 
 AmGwEndpoint *

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "am-gw-api.h"
+#include "am-test-util.h"
 
 #define SHIPPED "..", "repository", "deployment", "server", "synapse-configs", "default"
 
@@ -37,21 +38,16 @@ read_text (const char *path, gsize *len)
 static void
 collect_sequences (GHashTable *into, const char *dir_path)
 {
-	g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+	g_autoptr (GPtrArray) files = am_test_xml_files (dir_path);
 	g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
-	const char *name;
 
-	g_assert_nonnull (dir);
-	while ((name = g_dir_read_name (dir)) != NULL) {
-		g_autofree char *path = g_build_filename (dir_path, name, NULL);
+	for (guint i = 0; i < files->len; i++) {
 		g_autofree char *text = NULL;
 		gsize len;
 		char *seq;
 
-		if (!g_str_has_suffix (name, ".xml"))
-			continue;
-		text = read_text (path, &len);
-		seq = am_gw_artifact_name (text, len, name, "sequence", errors);
+		text = read_text (g_ptr_array_index (files, i), &len);
+		seq = am_gw_artifact_name (text, len, g_ptr_array_index (files, i), "sequence", errors);
 		g_assert_cmpuint (errors->len, ==, 0);
 		g_assert_nonnull (seq);
 		g_hash_table_add (into, seq);

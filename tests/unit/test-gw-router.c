@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "am-gw-router.h"
+#include "am-test-util.h"
 
 typedef struct {
 	GPtrArray *apis;
@@ -37,20 +38,14 @@ api_from (const char *attrs, const char *resources)
 static void
 load_dir (GPtrArray *apis, const char *dir_path)
 {
-	g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+	g_autoptr (GPtrArray) files = am_test_xml_files (dir_path);
 	g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
-	const char *name;
 
-	g_assert_nonnull (dir);
-	while ((name = g_dir_read_name (dir)) != NULL) {
-		g_autofree char *path = g_build_filename (dir_path, name, NULL);
-		AmGwApi *api;
+	for (guint i = 0; i < files->len; i++) {
+		const char *path = g_ptr_array_index (files, i);
 
-		if (!g_str_has_suffix (name, ".xml"))
-			continue;
-		api = am_gw_api_load (path, name, NULL, errors);
+		g_ptr_array_add (apis, am_gw_api_load (path, path, NULL, errors));
 		g_assert_cmpuint (errors->len, ==, 0);
-		g_ptr_array_add (apis, api);
 	}
 }
 
