@@ -29,7 +29,7 @@ fuzz_route (AmGwApi *api, const char *first_line)
 	router = am_gw_router_new (apis);
 	for (guint t = 0; t < G_N_ELEMENTS (targets); t++) {
 		for (guint m = 0; m < G_N_ELEMENTS (methods) && targets[t] != NULL; m++) {
-			g_auto (AmGwMatch) match;
+			g_auto (AmGwMatch) match = { 0 };
 
 			am_gw_router_match (router, methods[m], targets[t], &match);
 		}

@@ -117,7 +117,7 @@ write_file (Fixture *f, const char *rel, const char *text)
 static AmGwMatchStatus
 route (AmGwSnapshot *s, const char *method, const char *target, const char **api_name)
 {
-	g_auto (AmGwMatch) m;
+	g_auto (AmGwMatch) m = { 0 };
 	AmGwMatchStatus st = am_gw_router_match (am_gw_snapshot_router (s), method, target, &m);
 
 	if (api_name != NULL)

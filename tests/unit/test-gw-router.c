@@ -75,7 +75,7 @@ static void
 expect (const AmGwRouter *router, const char *method, const char *target, AmGwMatchStatus status,
 	const char *api_name, int resource, const char *sub_path)
 {
-	g_auto (AmGwMatch) m;
+	g_auto (AmGwMatch) m = { 0 };
 	AmGwMatchStatus got = am_gw_router_match (router, method, target, &m);
 	g_autofree char *qname = m.api != NULL ? am_gw_api_qualified_name (m.api) : NULL;
 
@@ -127,7 +127,7 @@ test_api_selection (Fixture *f, gconstpointer data)
 static void
 test_vars_and_status (Fixture *f, gconstpointer data)
 {
-	g_auto (AmGwMatch) m;
+	g_auto (AmGwMatch) m = { 0 };
 
 	g_assert_cmpint (am_gw_router_match (f->router, "DELETE", "/pizzashack/1.0.0/order/a%20b%2Bc/", &m),
 			 ==, AM_GW_MATCH_OK);
@@ -334,7 +334,7 @@ test_many_apis (void)
 	for (guint i = 0; i < n; i++) {
 		g_autofree char *target = g_strdup_printf ("/svc%u/1.%u/items/%u", i, i % 3, i);
 		g_autofree char *wrong = g_strdup_printf ("/svc%u/1.%u/items/%u", i, (i + 1) % 3, i);
-		g_auto (AmGwMatch) m;
+		g_auto (AmGwMatch) m = { 0 };
 
 		g_assert_cmpint (am_gw_router_match (router, "GET", target, &m), ==, AM_GW_MATCH_OK);
 		g_assert_true (m.api == g_ptr_array_index (apis, i));
