@@ -188,6 +188,12 @@ am_conf_doc_load_memory (const char *xml, gsize len, const char *display_name, G
 	return conf_doc_parse (xml, len, display_name, errors);
 }
 
+struct _xmlDoc *
+am_conf_doc_xml (AmConfDoc *doc)
+{
+	return doc->doc;
+}
+
 void
 am_conf_doc_free (AmConfDoc *doc)
 {

@@ -66,6 +66,9 @@ AmConfDoc *am_conf_doc_load (const char *path, const char *display_name, GPtrArr
 AmConfDoc *am_conf_doc_load_memory (const char *xml, gsize len, const char *display_name,
 				    GPtrArray *errors);
 void am_conf_doc_free (AmConfDoc *doc);
+/* The libxml2 document, for readers of other XML files (synapse artifacts)
+ * that want this loader's safe parsing and error messages. */
+struct _xmlDoc *am_conf_doc_xml (AmConfDoc *doc);
 
 /* Fill @base from @table.  @docs is indexed by AmConfFile; a NULL doc means
  * the file is absent (defaults apply, REQUIRED directives fail).  Every

@@ -23,6 +23,27 @@ am_test_rm_rf (const char *path)
 	}
 }
 
+static int
+test_path_compare (gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
+GPtrArray *
+am_test_xml_files (const char *dir_path)
+{
+	g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+	GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+	const char *name;
+
+	g_assert_nonnull (dir);
+	while ((name = g_dir_read_name (dir)) != NULL)
+		if (g_str_has_suffix (name, ".xml"))
+			g_ptr_array_add (files, g_build_filename (dir_path, name, NULL));
+	g_ptr_array_sort (files, test_path_compare);
+	return files;
+}
+
 char *
 am_test_schema_text (const char *rel)
 {

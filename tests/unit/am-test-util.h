@@ -11,6 +11,10 @@
  * removed, not followed). */
 void am_test_rm_rf (const char *path);
 
+/* The paths of the *.xml files directly in @dir, sorted; the directory
+ * must exist. */
+GPtrArray *am_test_xml_files (const char *dir);
+
 /* The text of dbscripts/@rel ("sqlite.sql", "apimgt/sqlite.sql"): the
  * schemas the server itself loads. */
 char *am_test_schema_text (const char *rel);
