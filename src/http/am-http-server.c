@@ -982,6 +982,8 @@ conn_step (AmHttpConn *c)
 			conn_kill (c, AM_HTTP_FAIL_CLIENT_ABORT);
 			return;
 		}
+		if (c->req != NULL)
+			c->req->stats.response_bytes += before - am_http_buf_pending (&c->out);
 		if (am_http_buf_pending (&c->out) < before && c->state == AM_HTTP_CONN_BUSY)
 			c->deadline = c->w->now + (gint64) conn_cfg (c)->idle_timeout_ms * 1000;
 	}

@@ -208,6 +208,9 @@ test_direct (Fixture *f, gconstpointer data)
 		g_assert_true (r->keep_alive);
 		g_assert_cmpuint (s->status, ==, 200);
 		g_assert_cmpint (s->upstream_latency_us, ==, -1);
+		/* Status line, Date, Content-Type, Content-Length, X-Direct, body. */
+		g_assert_cmpuint (s->response_bytes, >, 100);
+		g_assert_cmpuint (s->response_bytes, <, 200);
 		g_assert_cmpint (s->error, ==, AM_HTTP_FAIL_NONE);
 	}
 	/* HTTP/1.0 without keep-alive: answered, then closed. */
@@ -249,6 +252,7 @@ test_proxy_headers (Fixture *f, gconstpointer data)
 	g_assert_null (strstr (head, "Connection"));
 	g_assert_cmpstr (test_response_header (r, "X-Gateway"), ==, "apimd");
 	g_assert_cmpuint (s->status, ==, 200);
+	g_assert_cmpuint (s->response_bytes, >, r->body->len);
 	g_assert_cmpint (s->upstream_latency_us, >=, 0);
 	g_assert_cmpint (s->total_us, >=, s->upstream_latency_us);
 
@@ -269,8 +273,11 @@ test_proxy_bodies (Fixture *f, gconstpointer data)
 			c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world");
 		g_autofree char *body = body_str (r);
 
+		g_autofree AmHttpStats *s = fixture_pop_done (f);
+
 		g_assert_cmpstr (body, ==, "hello world");
 		g_assert_cmpstr (test_response_header (r, "Content-Length"), ==, "11");
+		g_assert_cmpuint (s->request_body_bytes, ==, 11);
 	}
 	/* Chunked up (the backend gets it re-framed as chunks and decodes it). */
 	{
@@ -644,6 +651,7 @@ test_client_abort (Fixture *f, gconstpointer data)
 
 		g_assert_cmpint (s->error, ==, AM_HTTP_FAIL_CLIENT_ABORT);
 		g_assert_cmpuint (s->status, ==, 200);
+		g_assert_cmpuint (s->response_bytes, >, 0);
 		g_assert_cmpuint (s->response_bytes, <, 33554432);
 	}
 	{
