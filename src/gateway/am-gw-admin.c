@@ -238,6 +238,12 @@ admin_dump (xmlNode *node)
 
 /* ---- files ---- */
 
+static int
+admin_compare (gconstpointer a, gconstpointer b)
+{
+	return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* The non-hidden *.xml regular files of @dir, sorted (what the deployer
  * reads); empty when @dir is missing. */
 static GPtrArray *
@@ -258,7 +264,7 @@ admin_list (const char *dir)
 		else
 			g_free (path);
 	}
-	g_ptr_array_sort (paths, (GCompareFunc) g_strcmp0);
+	g_ptr_array_sort (paths, admin_compare);
 	return paths;
 }
 

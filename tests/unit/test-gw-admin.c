@@ -119,6 +119,12 @@ assert_fault (AmSoapReply *reply, const char *what)
 	am_soap_reply_free (reply);
 }
 
+static int
+names_compare (gconstpointer a, gconstpointer b)
+{
+	return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* The names in @dir, hidden ones too, sorted and joined with ' '. */
 static char *
 dir_names (const char *dir)
@@ -129,7 +135,7 @@ dir_names (const char *dir)
 
 	while (d != NULL && (name = g_dir_read_name (d)) != NULL)
 		g_ptr_array_add (names, g_strdup (name));
-	g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+	g_ptr_array_sort (names, names_compare);
 	g_ptr_array_add (names, NULL);
 	return g_strjoinv (" ", (char **) names->pdata);
 }
