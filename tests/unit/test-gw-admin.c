@@ -140,6 +140,15 @@ dir_names (const char *dir)
 	return g_strjoinv (" ", (char **) names->pdata);
 }
 
+/* @dir holds exactly @expected (dir_names' form). */
+static void
+assert_names (const char *dir, const char *expected)
+{
+	g_autofree char *names = dir_names (dir);
+
+	g_assert_cmpstr (names, ==, expected);
+}
+
 static char *
 file_text (const char *dir, const char *file)
 {
@@ -150,11 +159,19 @@ file_text (const char *dir, const char *file)
 	return text;
 }
 
+/* get/delete of admin--PizzaShackAPI(:v1.0.0) */
+static AmSoapReply *
+pizza (Fixture *f, const char *op)
+{
+	return call (f, op, "apiProviderName", "admin", "apiName", "PizzaShackAPI", "version",
+		     "1.0.0", NULL);
+}
+
 static AmSoapReply *
 add_pizza (Fixture *f, const char *op, const char *config)
 {
 	return call (f, op, "apiProviderName", "admin", "apiName", "PizzaShackAPI", "version",
-		     "1.0.0", "apiConfig", config, NULL);
+		     "1.0.0", "apiConfig", config, "tenantDomain", "carbon.super", NULL);
 }
 
 static void
@@ -186,15 +203,13 @@ test_add_get_update_delete (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", PIZZA);
 	g_autoptr (GString) changed = g_string_new (config);
-	g_autofree char *names = NULL;
 	g_autofree char *text = NULL;
 	g_autoptr (AmSoapReply) got = NULL;
 	g_autoptr (AmSoapReply) gone = NULL;
 
 	/* api/ does not exist yet: add creates it */
 	assert_bool (add_pizza (f, "addApi", config), "addApi", TRUE);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, PIZZA); /* and no temporary is left */
+	assert_names (f->api_dir, PIZZA); /* and no temporary is left */
 	text = file_text (f->api_dir, PIZZA);
 	g_assert_cmpstr (text, ==, config);
 
@@ -202,8 +217,7 @@ test_add_get_update_delete (Fixture *f, gconstpointer data)
 		      "Error while publishing API to the Gateway. Duplicate resource definition "
 		      "by the name: admin--PizzaShackAPI:v1.0.0");
 
-	got = call (f, "getApi", "apiProviderName", "admin", "apiName", "PizzaShackAPI", "version",
-		    "1.0.0", NULL);
+	got = pizza (f, "getApi");
 	g_assert_cmpuint (got->status, ==, 200);
 	for (const char *const *want = (const char *const[]) {
 		     "<ns:getApiResponse xmlns:ns=\"" AM_GW_ADMIN_NS "\"><ns:return xmlns:ax21=\""
@@ -231,22 +245,14 @@ test_add_get_update_delete (Fixture *f, gconstpointer data)
 	g_clear_pointer (&text, g_free);
 	text = file_text (f->api_dir, PIZZA);
 	g_assert_cmpstr (text, ==, changed->str);
-	g_clear_pointer (&names, g_free);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, PIZZA);
+	assert_names (f->api_dir, PIZZA);
 
-	assert_bool (call (f, "deleteApi", "apiProviderName", "admin", "apiName", "PizzaShackAPI",
-			   "version", "1.0.0", NULL),
-		     "deleteApi", TRUE);
-	g_clear_pointer (&names, g_free);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, "");
-	assert_fault (call (f, "deleteApi", "apiProviderName", "admin", "apiName", "PizzaShackAPI",
-			    "version", "1.0.0", NULL),
+	assert_bool (pizza (f, "deleteApi"), "deleteApi", TRUE);
+	assert_names (f->api_dir, "");
+	assert_fault (pizza (f, "deleteApi"),
 		      "Error while deleting API from the gateway. No API exists by the name: "
 		      "admin--PizzaShackAPI:v1.0.0");
-	gone = call (f, "getApi", "apiProviderName", "admin", "apiName", "PizzaShackAPI", "version",
-		     "1.0.0", NULL);
+	gone = pizza (f, "getApi");
 	g_assert_nonnull (strstr (gone->body, "<ns:getApiResponse xmlns:ns=\"" AM_GW_ADMIN_NS
 					      "\"><ns:return xmlns:xsi=\"" AM_XSI_NS
 					      "\" xsi:nil=\"true\"/></ns:getApiResponse>"));
@@ -256,13 +262,11 @@ static void
 test_update_missing (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", PIZZA);
-	g_autofree char *names = NULL;
 
 	assert_fault (add_pizza (f, "updateApi", config),
 		      "Error while updating API in the gateway. No API exists by the name: "
 		      "admin--PizzaShackAPI:v1.0.0");
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, "");
+	assert_names (f->api_dir, "");
 }
 
 /* An API found under another file name is updated and deleted there. */
@@ -271,17 +275,13 @@ test_found_by_name (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", PIZZA);
 	g_autofree char *path = g_build_filename (f->api_dir, "hand-made.xml", NULL);
-	g_autofree char *names = NULL;
 
 	g_assert_cmpint (g_mkdir (f->api_dir, 0755), ==, 0);
 	g_assert_true (g_file_set_contents (path, config, -1, NULL));
 	assert_fault (add_pizza (f, "addApi", config), "Duplicate resource definition");
 	assert_bool (add_pizza (f, "updateApi", config), "updateApi", TRUE);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, "hand-made.xml");
-	assert_bool (call (f, "deleteApi", "apiProviderName", "admin", "apiName", "PizzaShackAPI",
-			   "version", "1.0.0", NULL),
-		     "deleteApi", TRUE);
+	assert_names (f->api_dir, "hand-made.xml");
+	assert_bool (pizza (f, "deleteApi"), "deleteApi", TRUE);
 	g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
@@ -313,7 +313,6 @@ test_bad_config (Fixture *f, gconstpointer data)
 	const BadCase *bc = data;
 	g_autofree char *config = fixture_text ("api", PIZZA);
 	g_autoptr (GString) text = g_string_new (config);
-	g_autofree char *names = NULL;
 
 	if (bc->from != NULL)
 		g_assert_cmpuint (g_string_replace (text, bc->from, bc->to, 1), ==, 1);
@@ -324,8 +323,7 @@ test_bad_config (Fixture *f, gconstpointer data)
 				    "admin", "apiName", bc->api_name, "version", bc->version,
 				    "apiConfig", text->str, "tenantDomain", "carbon.super", NULL),
 			      bc->fault);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, "");
+	assert_names (f->api_dir, "");
 }
 
 static void
@@ -333,7 +331,6 @@ test_default_api (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", "admin--PizzaShackAPI.xml");
 	g_autofree char *versioned = fixture_text ("api", PIZZA);
-	g_autofree char *names = NULL;
 	g_autoptr (AmSoapReply) got = NULL;
 
 	assert_fault (add_pizza (f, "addDefaultAPI", versioned),
@@ -341,20 +338,14 @@ test_default_api (Fixture *f, gconstpointer data)
 		      "for 'admin--PizzaShackAPI'");
 	assert_bool (add_pizza (f, "addApi", versioned), "addApi", TRUE);
 	assert_bool (add_pizza (f, "addDefaultAPI", config), "addDefaultAPI", TRUE);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, "admin--PizzaShackAPI.xml " PIZZA);
-	got = call (f, "getDefaultApi", "apiProviderName", "admin", "apiName", "PizzaShackAPI",
-		    "version", "1.0.0", NULL);
+	assert_names (f->api_dir, "admin--PizzaShackAPI.xml " PIZZA);
+	got = pizza (f, "getDefaultApi");
 	g_assert_nonnull (strstr (got->body, "<ax21:context>/pizzashack</ax21:context>"
 					     "<ax21:fileName>admin--PizzaShackAPI.xml</ax21:fileName>"));
 	g_assert_nonnull (strstr (got->body, "<ax21:name>admin--PizzaShackAPI</ax21:name>"));
 	assert_bool (add_pizza (f, "updateDefaultApi", config), "updateDefaultApi", TRUE);
-	assert_bool (call (f, "deleteDefaultApi", "apiProviderName", "admin", "apiName",
-			   "PizzaShackAPI", "version", "1.0.0", NULL),
-		     "deleteDefaultApi", TRUE);
-	g_clear_pointer (&names, g_free);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, PIZZA);
+	assert_bool (pizza (f, "deleteDefaultApi"), "deleteDefaultApi", TRUE);
+	assert_names (f->api_dir, PIZZA);
 }
 
 /* SynapseConfiguration.addAPI: another API with this version on the
@@ -364,7 +355,6 @@ test_context_clash (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", PIZZA);
 	g_autoptr (GString) other = g_string_new (config);
-	g_autofree char *names = NULL;
 
 	g_string_replace (other, "name=\"admin--PizzaShackAPI\"", "name=\"bob--Pizza\"", 1);
 	assert_bool (add_pizza (f, "addApi", config), "addApi", TRUE);
@@ -372,29 +362,25 @@ test_context_clash (Fixture *f, gconstpointer data)
 			    "1.0.0", "apiConfig", other->str, NULL),
 		      "URL context: /pizzashack/1.0.0 is already registered with the API: "
 		      "admin--PizzaShackAPI:v1.0.0");
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, PIZZA);
+	assert_names (f->api_dir, PIZZA);
 }
 
 static void
 test_provider_at (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", "user-AT-wso2.com--TenantAPI_v1.0.xml");
-	g_autofree char *names = NULL;
 
 	assert_bool (call (f, "addApiForTenant", "apiProviderName", "user@wso2.com", "apiName",
 			   "TenantAPI", "version", "1.0", "apiConfig", config, "tenantDomain",
 			   "carbon.super", NULL),
 		     "addApiForTenant", TRUE);
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, "user-AT-wso2.com--TenantAPI_v1.0.xml");
+	assert_names (f->api_dir, "user-AT-wso2.com--TenantAPI_v1.0.xml");
 }
 
 static void
 test_tenant_refused (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", PIZZA);
-	g_autofree char *names = NULL;
 	static const char *const ops[] = { "addApiForTenant", "updateApiForTenant",
 					   "deleteApiForTenant", "getApiForTenant",
 					   "isExistingSequenceForTenant" };
@@ -405,8 +391,7 @@ test_tenant_refused (Fixture *f, gconstpointer data)
 				    "sequenceName", "fault", "tenantDomain", "wso2.com", NULL),
 			      "Tenant 'wso2.com' is not served by this gateway: only the super "
 			      "tenant (carbon.super) is supported");
-	names = dir_names (f->api_dir);
-	g_assert_cmpstr (names, ==, "");
+	assert_names (f->api_dir, "");
 }
 
 /* A file where api/ should be: the write fails, the call faults, nothing
@@ -415,27 +400,23 @@ static void
 test_write_failure (Fixture *f, gconstpointer data)
 {
 	g_autofree char *config = fixture_text ("api", PIZZA);
-	g_autofree char *names = NULL;
 
 	g_assert_true (g_file_set_contents (f->api_dir, "", 0, NULL));
 	assert_fault (add_pizza (f, "addApi", config), "cannot create");
-	names = dir_names (f->dir);
-	g_assert_cmpstr (names, ==, "api");
+	assert_names (f->dir, "api");
 }
 
 static void
 test_sequences (Fixture *f, gconstpointer data)
 {
 	g_autofree char *seq = fixture_text ("sequences", "custom_in.xml");
-	g_autofree char *names = NULL;
 	g_autofree char *text = NULL;
 	g_autoptr (AmSoapReply) got = NULL;
 
 	assert_bool (call (f, "isExistingSequence", "sequenceName", "custom_in", NULL),
 		     "isExistingSequence", FALSE);
 	assert_bool (call (f, "addSequence", "sequence", seq, NULL), "addSequence", TRUE);
-	names = dir_names (f->seq_dir);
-	g_assert_cmpstr (names, ==, "custom_in.xml");
+	assert_names (f->seq_dir, "custom_in.xml");
 	text = file_text (f->seq_dir, "custom_in.xml");
 	g_assert_cmpstr (text, ==, seq);
 	assert_fault (call (f, "addSequence", "sequence", seq, NULL),
@@ -450,9 +431,7 @@ test_sequences (Fixture *f, gconstpointer data)
 		      "Invalid sequence definition: sequence:1: sequence: missing name");
 	assert_bool (call (f, "deleteSequence", "sequenceName", "custom_in", NULL), "deleteSequence",
 		     TRUE);
-	g_clear_pointer (&names, g_free);
-	names = dir_names (f->seq_dir);
-	g_assert_cmpstr (names, ==, "");
+	assert_names (f->seq_dir, "");
 	assert_fault (call (f, "deleteSequence", "sequenceName", "custom_in", NULL),
 		      "No defined sequence with name custom_in");
 	assert_fault (call (f, "getSequence", "sequenceName", "custom_in", NULL),
