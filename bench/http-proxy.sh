@@ -8,6 +8,12 @@
 # nginx wrk) and `make bench/http-proxy`.
 #
 #   sh bench/http-proxy.sh [DURATION_S] [PROXY_WORKERS]
+#
+# For other apimd front ends (bench/gateway.sh): AM_BENCH_DRIVER is started
+# as `driver PORT BACKEND_HOST BACKEND_PORT WORKERS` and killed at the end;
+# AM_BENCH_PREFIX is put before the path and AM_BENCH_HEADER sent as a
+# header on the apimd runs only; AM_BENCH_PATHS picks the files;
+# AM_BENCH_PORT is the driver's port (default: a free one).
 set -eu
 
 dur=${1:-10}
@@ -22,6 +28,7 @@ done
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
 tmp=$(mktemp -d)
+chmod 755 "$tmp" # nginx started as root reads the files as its worker user
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
@@ -35,7 +42,7 @@ trap cleanup EXIT INT TERM
 free_port() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-be=$(free_port); ng=$(free_port); am=$(free_port)
+be=$(free_port); ng=$(free_port); am=${AM_BENCH_PORT:-$(free_port)}
 mkdir -p "$tmp/www"
 head -c 1024 /dev/zero | tr '\0' a > "$tmp/www/1k"
 head -c 102400 /dev/zero | tr '\0' b > "$tmp/www/100k"
@@ -65,20 +72,29 @@ nginx_conf proxy "$workers" "upstream be { server 127.0.0.1:$be; keepalive 64; }
 	server { listen 127.0.0.1:$ng; location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
 "$driver" "$am" 127.0.0.1 "$be" "$workers" &
 pids="$pids $!"
-sleep 0.5
+i=0
+until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $am), 0.2)" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { echo "the apimd driver does not listen on $am" >&2; exit 1; }
+	sleep 0.1
+done
 
-run() { # label port path
-	out=$(wrk -t2 -c64 -d"${dur}s" --latency "http://127.0.0.1:$2$3" 2>&1)
+run() { # label port path [wrk args]
+	label=$1 port=$2 path=$3
+	shift 3
+	out=$(wrk -t2 -c64 -d"${dur}s" --latency "$@" "http://127.0.0.1:$port$path" 2>&1)
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
 	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
-	echo "$1 $rps $p99"
+	bad=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $NF}')
+	[ -z "$bad" ] || echo "$label $path: $bad responses were not 2xx/3xx" >&2
+	echo "$label $rps $p99"
 }
 
 echo "# $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c64 -d${dur}s, proxies with $workers worker(s)"
-for path in /1k /100k; do
+for path in ${AM_BENCH_PATHS:-/1k /100k}; do
 	rb=$(run backend "$be" $path)
 	rn=$(run nginx "$ng" $path)
-	ra=$(run apimd "$am" $path)
+	ra=$(run apimd "$am" "${AM_BENCH_PREFIX:-}$path" ${AM_BENCH_HEADER:+-H "$AM_BENCH_HEADER"})
 	nrps=$(echo "$rn" | cut -d' ' -f2)
 	for r in "$rb" "$rn" "$ra"; do
 		set -- $r

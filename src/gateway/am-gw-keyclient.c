@@ -982,8 +982,10 @@ typedef struct {
 	AmKeyValidationRequest req; /* strings owned */
 	GMainContext *ctx;
 	AmGwKeyClientCallback callback;
+	AmGwKeyClientTemplatesCallback templates_callback; /* a getAllURITemplates job */
 	gpointer user_data;
 	AmKeyValidationInfo *info;
+	GPtrArray *templates;
 	GError *error;
 } KcJob;
 
@@ -1001,6 +1003,7 @@ kc_job_free (gpointer p)
 	g_free ((char *) job->req.http_verb);
 	g_main_context_unref (job->ctx);
 	am_key_validation_info_free (job->info);
+	g_clear_pointer (&job->templates, g_ptr_array_unref);
 	g_clear_error (&job->error);
 	g_free (job);
 }
@@ -1010,7 +1013,11 @@ kc_job_deliver (gpointer p)
 {
 	KcJob *job = p;
 
-	job->callback (g_steal_pointer (&job->info), job->error, job->user_data);
+	if (job->templates_callback != NULL)
+		job->templates_callback (g_steal_pointer (&job->templates), job->error,
+					 job->user_data);
+	else
+		job->callback (g_steal_pointer (&job->info), job->error, job->user_data);
 	return G_SOURCE_REMOVE;
 }
 
@@ -1020,9 +1027,26 @@ kc_job_run (gpointer p, gpointer user_data)
 	KcJob *job = p;
 	AmGwKeyClient *client = user_data;
 
-	job->info = am_gw_keyclient_validate (client, &job->req, &job->error);
+	if (job->templates_callback != NULL)
+		job->templates = am_gw_keyclient_get_uri_templates (client, job->req.context,
+								    job->req.version, &job->error);
+	else
+		job->info = am_gw_keyclient_validate (client, &job->req, &job->error);
 	g_main_context_invoke_full (job->ctx, G_PRIORITY_DEFAULT, kc_job_deliver, job,
 				    kc_job_free);
+}
+
+static void
+kc_job_push (AmGwKeyClient *client, KcJob *job, GMainContext *ctx, gpointer user_data)
+{
+	job->ctx = ctx != NULL ? g_main_context_ref (ctx) : g_main_context_ref (g_main_context_default ());
+	job->user_data = user_data;
+	g_mutex_lock (&client->lock);
+	if (client->pool == NULL)
+		client->pool = g_thread_pool_new (kc_job_run, client, (int) client->max_threads,
+						  FALSE, NULL);
+	g_mutex_unlock (&client->lock);
+	g_thread_pool_push (client->pool, job, NULL);
 }
 
 void
@@ -1039,13 +1063,20 @@ am_gw_keyclient_validate_async (AmGwKeyClient *client, const AmKeyValidationRequ
 	job->req.client_domain = g_strdup (req->client_domain);
 	job->req.matching_resource = g_strdup (req->matching_resource);
 	job->req.http_verb = g_strdup (req->http_verb);
-	job->ctx = ctx != NULL ? g_main_context_ref (ctx) : g_main_context_ref (g_main_context_default ());
 	job->callback = callback;
-	job->user_data = user_data;
-	g_mutex_lock (&client->lock);
-	if (client->pool == NULL)
-		client->pool = g_thread_pool_new (kc_job_run, client, (int) client->max_threads,
-						  FALSE, NULL);
-	g_mutex_unlock (&client->lock);
-	g_thread_pool_push (client->pool, job, NULL);
+	kc_job_push (client, job, ctx, user_data);
+}
+
+void
+am_gw_keyclient_get_uri_templates_async (AmGwKeyClient *client, const char *context,
+					 const char *version, GMainContext *ctx,
+					 AmGwKeyClientTemplatesCallback callback,
+					 gpointer user_data)
+{
+	KcJob *job = g_new0 (KcJob, 1);
+
+	job->req.context = g_strdup (context);
+	job->req.version = g_strdup (version);
+	job->templates_callback = callback;
+	kc_job_push (client, job, ctx, user_data);
 }

@@ -62,3 +62,15 @@ typedef void (*AmGwKeyClientCallback) (AmKeyValidationInfo *info, const GError *
 void am_gw_keyclient_validate_async (AmGwKeyClient *client, const AmKeyValidationRequest *req,
 				     GMainContext *ctx, AmGwKeyClientCallback callback,
 				     gpointer user_data);
+
+/* @templates (a GPtrArray of AmUriTemplate, transfer full) or @error; runs
+ * on the context given to am_gw_keyclient_get_uri_templates_async. */
+typedef void (*AmGwKeyClientTemplatesCallback) (GPtrArray *templates, const GError *error,
+						gpointer user_data);
+
+/* am_gw_keyclient_get_uri_templates on the client's thread pool, answered
+ * on @ctx like am_gw_keyclient_validate_async.  Never blocks. */
+void am_gw_keyclient_get_uri_templates_async (AmGwKeyClient *client, const char *context,
+					      const char *version, GMainContext *ctx,
+					      AmGwKeyClientTemplatesCallback callback,
+					      gpointer user_data);

@@ -216,6 +216,8 @@ struct _AmHttpRequest {
 	gboolean resp_chunked;	/* re-framing the upstream body as chunks */
 	gboolean resp_done;	/* last response byte queued */
 	AmHttpStats stats;
+	gpointer data;		/* am_http_request_set_data */
+	GDestroyNotify data_destroy;
 	AmHttpHead head;	/* last: buffer allocated with the request */
 };
 

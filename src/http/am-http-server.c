@@ -99,6 +99,8 @@ am_http_request_unref (AmHttpRequest *req)
 {
 	if (req == NULL || !g_atomic_int_dec_and_test (&req->ref))
 		return;
+	if (req->data_destroy != NULL)
+		req->data_destroy (req->data);
 	if (req->edits != NULL) {
 		for (guint i = 0; i < req->edits->len; i++) {
 			AmHttpEdit *e = &g_array_index (req->edits, AmHttpEdit, i);
@@ -236,6 +238,21 @@ request_edit (AmHttpRequest *req, gboolean response, const char *name, const cha
 		}
 	}
 	g_array_append_val (req->edits, e);
+}
+
+void
+am_http_request_set_data (AmHttpRequest *req, gpointer data, GDestroyNotify destroy)
+{
+	if (req->data_destroy != NULL)
+		req->data_destroy (req->data);
+	req->data = data;
+	req->data_destroy = destroy;
+}
+
+gpointer
+am_http_request_get_data (AmHttpRequest *req)
+{
+	return req->data;
 }
 
 void

@@ -158,6 +158,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmHttpRequest, am_http_request_unref)
 GMainContext *am_http_request_get_context (AmHttpRequest *req);
 gboolean am_http_request_is_alive (AmHttpRequest *req);
 
+/* The handler's state for this request, freed with @destroy when the last
+ * reference goes (on whatever thread drops it).  Worker thread only. */
+void am_http_request_set_data (AmHttpRequest *req, gpointer data, GDestroyNotify destroy);
+gpointer am_http_request_get_data (AmHttpRequest *req);
+
 /* The request head (valid for the life of the request). */
 const char *am_http_request_get_method (AmHttpRequest *req);
 /* Path without the query ("/api/1.0/x"); the query without '?' or NULL. */

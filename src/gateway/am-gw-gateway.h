@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gateway module's shared state (private to am-gw-module.c and
+ * am-gw-pipeline.c): what the module opens at start, and the per-worker
+ * state the request pipeline keeps without locks (round-robin positions,
+ * endpoint suspension, resource auth schemes, counters, access log
+ * buffer).  One AmGwWorker per engine thread, found through a GPrivate.
+ */
+#pragma once
+
+#include "am-gw-authsvc.h"
+#include "am-gw-cache.h"
+#include "am-gw-deploy.h"
+#include "am-gw-keyclient.h"
+#include "am-http.h"
+#include "am-server.h"
+
+typedef struct _AmGateway AmGateway;
+
+/* Per-API counters of one worker (summed over workers on read). */
+typedef struct {
+	guint64 requests[6];	    /* by status class: 0 (none), 1xx .. 5xx */
+	guint64 response_bytes;
+	guint64 total_us;	    /* sum of total latencies */
+	guint64 upstream_us;	    /* sum of upstream latencies (proxied requests) */
+	guint64 proxied;
+	guint64 upstream_errors;    /* an endpoint failed (before any fail over) */
+	guint64 auth_failures;	    /* 401/403/500 from authentication */
+} AmGwCounters;
+
+typedef struct {
+	AmGateway *gw;
+	guint index;
+	guint64 next_id;
+	GMutex lock;		/* counters only: the /metrics reader takes it too */
+	GHashTable *counters;	/* API qualified name ("-": none) -> AmGwCounters */
+	GHashTable *rr;		/* load-balance group key -> next index (GUINT_TO_POINTER) */
+	GHashTable *endpoints;	/* leaf endpoint key -> AmGwEpState */
+	GHashTable *schemes;	/* "context\nversion" -> AmGwSchemes */
+	GString *log;		/* access log lines not yet written */
+	GSource *flush;
+} AmGwWorker;
+
+struct _AmGateway {
+	AmServer *server;
+	AmConf *conf;			/* a reference */
+	const AmApimConf *apim;
+	const AmPorts *ports;
+	int env_type;			/* AmEnvironmentType of this gateway */
+	char *env_name;			/* the matching Environment's Name, or NULL */
+	guint resource_cache_s;		/* lifetime of cached resource auth schemes */
+	char *auth_header;		/* OAuthConfigurations/AuthorizationHeader or Authorization */
+	char *cors_origins;		/* CORSConfiguration lists, comma-joined (NULL: CORS off) */
+	char *cors_methods;
+	char *cors_headers;
+	char id_prefix[17];		/* request ids: prefix-worker-counter */
+
+	AmGwDeployment *deployment;
+	AmGwCache *cache;
+	AmGwKeyClient *keyclient;
+	AmGwAuthSvc *authsvc;
+	AmHttpEngine *engine;
+
+	int access_fd;			/* repository/logs/http_gw_access.log, -1 if none */
+	GMutex workers_lock;
+	GPtrArray *workers;		/* AmGwWorker*, one per engine thread seen */
+};
+
+/* am-gw-pipeline.c: the engine callbacks (data = the AmGateway). */
+void am_gw_pipeline_handle (AmHttpRequest *req, gpointer data);
+void am_gw_pipeline_done (AmHttpRequest *req, const AmHttpStats *stats, gpointer data);
+void am_gw_pipeline_upstream_error (AmHttpRequest *req, AmHttpFailure failure, gpointer data);
+/* Free a worker's state (after the engine stopped; writes what is left of
+ * its access log). */
+void am_gw_worker_free (gpointer worker);
+/* The Prometheus text of every worker's counters, summed. */
+char *am_gw_metrics_text (AmGateway *gw);

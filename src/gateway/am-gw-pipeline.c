@@ -1,0 +1,1034 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The gateway's request pipeline, run on the engine's worker threads
+ * (ARCHITECTURE.md §2).  One request goes through these phases, each a
+ * function that either answers or hands on to the next:
+ *
+ *   route     snapshot ref, API + resource (404 main / 404 / 405 faults);
+ *             a default-version API is re-routed to its versioned API here
+ *             instead of looping through localhost as WSO2 does
+ *   cors      OPTIONS preflight answered (CORSRequestHandler) when the
+ *             resource does not list OPTIONS itself
+ *   auth      only for APIs with APIAuthenticationHandler: the resource's
+ *             auth scheme from the Key Manager's getAllURITemplates (cached
+ *             per worker), None = no token and key type PRODUCTION; else
+ *             the Bearer token (wso2-interfaces.md §8.1), the gateway token
+ *             cache, on a miss validateKey off-thread with the request
+ *             suspended; the environment rule (§6.4)
+ *   forward   the PRODUCTION or SANDBOX route of the resource, its
+ *             endpoint's leaves (load-balance round-robin per worker,
+ *             failover in order, suspended ones skipped), the target URL
+ *             (uri.var.* substituted; otherwise endpoint path + the sub-path
+ *             after the context, as synapse's REST_URL_POSTFIX), headers
+ *   upstream  a connect failure fails over while the request can be
+ *             replayed; endpoint suspension as synapse's suspendOnFailure /
+ *             markForSuspension; 101503/101504/303001 faults
+ *   done      access log line and per-API counters (per worker)
+ *
+ * Nothing here blocks: Key Manager calls run on the key client's pool and
+ * come back on the worker's main context; the access log is buffered per
+ * worker and written at most once a second (or per 16 KiB).  Tokens and
+ * Authorization headers never reach a log.
+ */
+#define G_LOG_DOMAIN "am.gw"
+#include "config.h"
+
+#include "am-gw-gateway.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "am-gw-fault.h"
+#include "am-gw-router.h"
+
+#define GW_LOG_FLUSH_BYTES 16384
+#define GW_LOG_FLUSH_MS 1000
+
+/* One leaf endpoint's health on one worker (synapse EndpointContext). */
+typedef struct {
+	gint64 suspended_until; /* monotonic usec; 0: active */
+	gint64 next_suspend_ms; /* the next suspension's length; 0: initialDuration */
+	int failures;		/* consecutive markForSuspension errors */
+} GwEpState;
+
+/* getAllURITemplates of one API, cached on one worker. */
+typedef struct {
+	GPtrArray *templates; /* AmUriTemplate */
+	gint64 expires;	      /* monotonic usec */
+} GwSchemes;
+
+typedef struct {
+	AmGateway *gw;
+	AmGwWorker *w;
+	AmGwSnapshot *snap;
+	AmGwMatch match;
+	gboolean matched;
+	char *api_name;		/* qualified, for logs and counters */
+	char id[64];		/* request id (access log, activityid header) */
+	char *auth_scheme;	/* the resource's auth type */
+	char *token;		/* wiped on free */
+	AmKeyValidationInfo *info;
+	AmGwKeyType key_type;
+	GPtrArray *candidates;	/* const AmGwEndpoint* leaves, borrowed from snap */
+	guint next_candidate;
+	const AmGwEndpoint *current;
+	const AmGwEndpoint *route_endpoint;
+	char *upstream;		/* host:port of the last attempt */
+	int last_code;		/* synapse error code of the last endpoint failure */
+	guint upstream_errors;
+	gboolean auth_failed;
+} GwCall;
+
+static GPrivate gw_worker_key = G_PRIVATE_INIT (NULL);
+
+static void
+gw_schemes_free (gpointer p)
+{
+	GwSchemes *s = p;
+
+	g_ptr_array_unref (s->templates);
+	g_free (s);
+}
+
+static void
+gw_worker_flush (AmGwWorker *w)
+{
+	gsize off = 0;
+
+	while (w->gw->access_fd >= 0 && off < w->log->len) {
+		ssize_t n = write (w->gw->access_fd, w->log->str + off, w->log->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (gsize) n;
+	}
+	g_string_truncate (w->log, 0);
+}
+
+static gboolean
+on_flush (gpointer data)
+{
+	gw_worker_flush (data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* This thread's worker state, made on its first request. */
+static AmGwWorker *
+gw_worker (AmGateway *gw)
+{
+	AmGwWorker *w = g_private_get (&gw_worker_key);
+
+	if (w != NULL && w->gw == gw)
+		return w;
+	w = g_new0 (AmGwWorker, 1);
+	w->gw = gw;
+	g_mutex_init (&w->lock);
+	w->counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+	w->rr = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	w->endpoints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+	w->schemes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, gw_schemes_free);
+	w->log = g_string_sized_new (GW_LOG_FLUSH_BYTES + 1024);
+	w->flush = g_timeout_source_new (GW_LOG_FLUSH_MS);
+	g_source_set_callback (w->flush, on_flush, w, NULL);
+	g_source_attach (w->flush, g_main_context_get_thread_default ());
+	g_mutex_lock (&gw->workers_lock);
+	w->index = gw->workers->len;
+	g_ptr_array_add (gw->workers, w);
+	g_mutex_unlock (&gw->workers_lock);
+	g_private_set (&gw_worker_key, w);
+	return w;
+}
+
+void
+am_gw_worker_free (gpointer p)
+{
+	AmGwWorker *w = p;
+
+	gw_worker_flush (w);
+	g_source_destroy (w->flush);
+	g_source_unref (w->flush);
+	g_hash_table_unref (w->counters);
+	g_hash_table_unref (w->rr);
+	g_hash_table_unref (w->endpoints);
+	g_hash_table_unref (w->schemes);
+	g_string_free (w->log, TRUE);
+	g_mutex_clear (&w->lock);
+	g_free (w);
+}
+
+static void
+gw_call_free (gpointer p)
+{
+	GwCall *call = p;
+
+	am_gw_match_clear (&call->match);
+	g_clear_pointer (&call->snap, am_gw_snapshot_unref);
+	g_free (call->api_name);
+	g_free (call->auth_scheme);
+	if (call->token != NULL)
+		memset (call->token, 0, strlen (call->token));
+	g_free (call->token);
+	am_key_validation_info_free (call->info);
+	g_clear_pointer (&call->candidates, g_ptr_array_unref);
+	g_free (call->upstream);
+	g_free (call);
+}
+
+/* ---- responses ---- */
+
+/* CORSRequestHandler's headers: the API's handler properties when it has
+ * its own allowedOrigins, else CORSConfiguration when enabled.  FALSE when
+ * CORS is off for this request. */
+static gboolean
+gw_cors_headers (AmHttpRequest *req, GwCall *call)
+{
+	AmGateway *gw = call->gw;
+	const AmGwHandler *h =
+		call->matched ? am_gw_api_handler (call->match.api, ".CORSRequestHandler") : NULL;
+	const char *origins = gw->cors_origins, *methods = gw->cors_methods;
+	const char *headers = gw->cors_headers;
+	gboolean credentials = gw->apim->cors_credentials;
+	const char *origin = am_http_request_get_header (req, "Origin");
+	g_auto (GStrv) list = NULL;
+
+	if (h != NULL && am_gw_handler_property (h, "allowedOrigins") != NULL) {
+		const char *v;
+
+		origins = am_gw_handler_property (h, "allowedOrigins");
+		if ((v = am_gw_handler_property (h, "allowedMethods")) != NULL)
+			methods = v;
+		if ((v = am_gw_handler_property (h, "allowHeaders")) != NULL)
+			headers = v;
+		if ((v = am_gw_handler_property (h, "allowCredentials")) != NULL)
+			credentials = g_ascii_strcasecmp (v, "true") == 0;
+	}
+	if (origins == NULL)
+		return FALSE;
+	list = g_strsplit (origins, ",", -1);
+	for (guint i = 0; list[i] != NULL; i++) {
+		g_strstrip (list[i]);
+		if (strcmp (list[i], "*") == 0 || g_strcmp0 (list[i], origin) == 0) {
+			am_http_request_set_response_header (req, "Access-Control-Allow-Origin",
+							     list[i]);
+			break;
+		}
+	}
+	if (methods != NULL)
+		am_http_request_set_response_header (req, "Access-Control-Allow-Methods", methods);
+	if (headers != NULL)
+		am_http_request_set_response_header (req, "Access-Control-Allow-Headers", headers);
+	if (credentials)
+		am_http_request_set_response_header (req, "Access-Control-Allow-Credentials", "true");
+	return TRUE;
+}
+
+static void
+gw_respond_fault (AmHttpRequest *req, GwCall *call, AmGwFault *fault)
+{
+	g_autoptr (AmGwFault) f = fault;
+
+	if (f->www_authenticate != NULL)
+		am_http_request_set_response_header (req, "WWW-Authenticate", f->www_authenticate);
+	gw_cors_headers (req, call);
+	am_http_request_respond (req, f->status, f->content_type, f->body, strlen (f->body));
+}
+
+static void
+gw_auth_fail (AmHttpRequest *req, GwCall *call, AmGwFault *fault)
+{
+	call->auth_failed = TRUE;
+	gw_respond_fault (req, call, fault);
+}
+
+static const char *
+gw_accept (AmHttpRequest *req)
+{
+	return am_http_request_get_header (req, "Accept");
+}
+
+static const char *
+gw_content_type (AmHttpRequest *req)
+{
+	return am_http_request_get_header (req, "Content-Type");
+}
+
+/* The §6.4 payloadFactory answer to a key of the wrong type. */
+static void
+gw_respond_key_error (AmHttpRequest *req, GwCall *call, guint status, const char *message)
+{
+	g_autofree char *body = g_markup_printf_escaped ("<error><message>%s</message></error>",
+							 message);
+
+	call->auth_failed = TRUE;
+	gw_cors_headers (req, call);
+	am_http_request_respond (req, status, "application/xml", body, strlen (body));
+}
+
+/* ---- endpoints ---- */
+
+static const char *
+gw_ep_key (const AmGwEndpoint *ep)
+{
+	return ep->name != NULL ? ep->name : ep->uri != NULL ? ep->uri : "";
+}
+
+static void
+gw_add_leaves (GwCall *call, const AmGwEndpoint *ep)
+{
+	guint n, start;
+	gpointer pos;
+
+	ep = am_gw_endpoint_resolve (ep);
+	if (ep == NULL)
+		return;
+	switch (ep->type) {
+	case AM_GW_EP_HTTP:
+	case AM_GW_EP_ADDRESS:
+		g_ptr_array_add (call->candidates, (gpointer) ep);
+		break;
+	case AM_GW_EP_FAILOVER:
+		for (guint i = 0; i < ep->children->len; i++)
+			gw_add_leaves (call, g_ptr_array_index (ep->children, i));
+		break;
+	case AM_GW_EP_LOADBALANCE:
+		n = ep->children->len;
+		if (n == 0)
+			break;
+		pos = g_hash_table_lookup (call->w->rr, gw_ep_key (ep));
+		start = GPOINTER_TO_UINT (pos) % n;
+		g_hash_table_replace (call->w->rr, g_strdup (gw_ep_key (ep)),
+				      GUINT_TO_POINTER ((start + 1) % n));
+		/* failover="false": the chosen member only */
+		for (guint i = 0; i < (ep->lb_failover ? n : 1); i++)
+			gw_add_leaves (call, g_ptr_array_index (ep->children, (start + i) % n));
+		break;
+	default:
+		/* wsdl and default endpoints: not supported (no leaf) */
+		break;
+	}
+}
+
+static gboolean
+gw_codes_contain (const GArray *codes, int code)
+{
+	for (guint i = 0; codes != NULL && i < codes->len; i++)
+		if (g_array_index (codes, int, i) == code)
+			return TRUE;
+	return FALSE;
+}
+
+/* synapse's EndpointContext.onFault: an error listed by markForSuspension
+ * counts toward retriesBeforeSuspension; any other error that
+ * suspendOnFailure covers (an empty list covers all) suspends the endpoint
+ * for initialDuration, growing by progressionFactor up to maximumDuration. */
+static void
+gw_ep_failed (AmGwWorker *w, const AmGwEndpoint *ep, int code)
+{
+	GwEpState *st = g_hash_table_lookup (w->endpoints, gw_ep_key (ep));
+	gint64 ms;
+
+	if (st == NULL) {
+		st = g_new0 (GwEpState, 1);
+		g_hash_table_insert (w->endpoints, g_strdup (gw_ep_key (ep)), st);
+	}
+	if (gw_codes_contain (ep->mark_error_codes, code)) {
+		if (++st->failures <= ep->mark_retries)
+			return;
+	} else if (ep->suspend_error_codes != NULL && ep->suspend_error_codes->len > 0 &&
+		   !gw_codes_contain (ep->suspend_error_codes, code)) {
+		return;
+	}
+	ms = st->next_suspend_ms > 0 ? st->next_suspend_ms : ep->suspend_initial_ms;
+	if (ms <= 0)
+		return;
+	st->suspended_until = g_get_monotonic_time () + ms * 1000;
+	st->next_suspend_ms = (gint64) MIN ((double) ms * MAX (ep->suspend_progression, 1.0),
+					    (double) ep->suspend_maximum_ms);
+	st->failures = 0;
+	g_message ("endpoint %s suspended for %" G_GINT64_FORMAT " ms after error %d",
+		   gw_ep_key (ep), ms, code);
+}
+
+static void
+gw_ep_ok (AmGwWorker *w, const AmGwEndpoint *ep)
+{
+	GwEpState *st = g_hash_table_lookup (w->endpoints, gw_ep_key (ep));
+
+	if (st != NULL && (st->failures > 0 || st->next_suspend_ms > 0)) {
+		if (st->next_suspend_ms > 0)
+			g_message ("endpoint %s is active again", gw_ep_key (ep));
+		st->failures = 0;
+		st->next_suspend_ms = 0;
+		st->suspended_until = 0;
+	}
+}
+
+static gboolean
+gw_ep_suspended (AmGwWorker *w, const AmGwEndpoint *ep, gint64 now)
+{
+	GwEpState *st = g_hash_table_lookup (w->endpoints, gw_ep_key (ep));
+
+	return st != NULL && st->suspended_until > now;
+}
+
+/* @uri with {uri.var.name} replaced by the request's (encoded) values;
+ * *@had_vars says whether the template had any. */
+static char *
+gw_expand_uri (const char *uri, const AmGwMatch *match, gboolean *had_vars)
+{
+	GString *out = g_string_sized_new (strlen (uri) + 32);
+	const char *p = uri;
+
+	*had_vars = FALSE;
+	while (*p != '\0') {
+		const char *close;
+
+		if (*p != '{' || (close = strchr (p, '}')) == NULL) {
+			g_string_append_c (out, *p++);
+			continue;
+		}
+		{
+			g_autofree char *name = g_strndup (p + 1, close - p - 1);
+			const char *var = g_str_has_prefix (name, "uri.var.") ? name + 8 : name;
+			const char *value = am_gw_match_var (match, var);
+
+			*had_vars = TRUE;
+			if (value != NULL)
+				g_string_append_uri_escaped (out, value, NULL, FALSE);
+		}
+		p = close + 1;
+	}
+	return g_string_free (out, FALSE);
+}
+
+/* Forward to @ep; FALSE when its URL cannot be used. */
+static gboolean
+gw_proxy_to (AmHttpRequest *req, GwCall *call, const AmGwEndpoint *ep)
+{
+	gboolean had_vars;
+	g_autofree char *url = gw_expand_uri (ep->uri != NULL ? ep->uri : "", &call->match, &had_vars);
+	g_autoptr (GUri) u = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+	g_autofree char *target = NULL, *host_header = NULL;
+	const char *scheme = u != NULL ? g_uri_get_scheme (u) : NULL;
+	AmHttpUpstream up = { 0 };
+	int port;
+
+	if (u == NULL || g_uri_get_host (u) == NULL ||
+	    (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)) {
+		g_warning ("%s: endpoint %s: unusable URL", call->api_name, gw_ep_key (ep));
+		return FALSE;
+	}
+	up.tls = strcmp (scheme, "https") == 0;
+	port = g_uri_get_port (u);
+	up.port = port > 0 ? (guint16) port : up.tls ? 443 : 80;
+	up.host = g_uri_get_host (u);
+	if (had_vars) {
+		const char *q = g_uri_get_query (u);
+
+		target = g_strconcat (*g_uri_get_path (u) ? g_uri_get_path (u) : "/",
+				      q != NULL ? "?" : "", q, NULL);
+	} else {
+		const char *path = g_uri_get_path (u);
+		gsize len = strlen (path);
+		const char *sub = call->match.sub_path;
+
+		/* synapse appends REST_URL_POSTFIX to the address */
+		if (len > 0 && path[len - 1] == '/')
+			len--;
+		if (strcmp (sub, "/") == 0 && len > 0)
+			sub = "";
+		target = g_strdup_printf ("%.*s%s", (int) len, path, sub);
+		if (*target == '\0') {
+			g_free (target);
+			target = g_strdup ("/");
+		}
+	}
+	up.target = target;
+	if (ep->timeout_ms > 0)
+		up.read_timeout_ms = (guint) MIN (ep->timeout_ms, G_MAXUINT);
+	host_header = port > 0 ? g_strdup_printf ("%s:%d", up.host, port) : g_strdup (up.host);
+	am_http_request_set_header (req, "Host", host_header);
+	call->current = ep;
+	g_free (call->upstream);
+	call->upstream = g_strdup_printf ("%s:%u", up.host, up.port);
+	return am_http_request_proxy (req, &up);
+}
+
+/* Try the remaining candidates; answer with a fault when none is left. */
+static void
+gw_send_next (AmHttpRequest *req, GwCall *call)
+{
+	gint64 now = g_get_monotonic_time ();
+	const AmGwEndpoint *suspended = NULL;
+	const char *method = am_http_request_get_method (req);
+
+	while (call->next_candidate < call->candidates->len) {
+		const AmGwEndpoint *ep = g_ptr_array_index (call->candidates, call->next_candidate++);
+
+		if (gw_ep_suspended (call->w, ep, now)) {
+			if (suspended == NULL)
+				suspended = ep;
+			continue;
+		}
+		if (gw_proxy_to (req, call, ep))
+			return;
+	}
+	if (call->last_code != 0)
+		gw_respond_fault (req, call,
+				  am_gw_fault_endpoint (call->last_code, method, gw_content_type (req)));
+	else if (suspended != NULL)
+		gw_respond_fault (req, call,
+				  am_gw_fault_endpoint_suspended (gw_ep_key (suspended), method,
+								  gw_content_type (req)));
+	else
+		gw_respond_fault (req, call,
+				  am_gw_fault_runtime (101503, 500, "No usable endpoint for the API",
+						       method, gw_content_type (req)));
+}
+
+/* ---- forward ---- */
+
+static void
+gw_forward (AmHttpRequest *req, GwCall *call)
+{
+	AmGateway *gw = call->gw;
+	const AmGwRoute *route = am_gw_resource_route (call->match.resource, call->key_type);
+	const char *method = am_http_request_get_method (req);
+
+	if (route->error_message != NULL) {
+		gw_respond_key_error (req, call, route->error_status > 0 ? (guint) route->error_status : 401,
+				      route->error_message);
+		return;
+	}
+	if (route->endpoint == NULL) {
+		gboolean sandbox = call->key_type == AM_GW_KEY_SANDBOX;
+
+		/* _sandbox_key_error_ / _production_key_error_, or no filter branch */
+		call->auth_failed = TRUE;
+		gw_respond_fault (req, call,
+				  am_gw_fault_runtime (900901, 403,
+						       sandbox ? "Sandbox key offered to the API with no sandbox endpoint"
+							       : "Production key offered to the API with no production endpoint",
+						       method, gw_content_type (req)));
+		return;
+	}
+	call->route_endpoint = route->endpoint;
+	call->candidates = g_ptr_array_new ();
+	gw_add_leaves (call, route->endpoint);
+
+	am_http_request_add_forwarded_headers (req);
+	if (call->info != NULL && call->info->end_user_token != NULL && gw->apim->jwt_header != NULL)
+		am_http_request_set_header (req, gw->apim->jwt_header, call->info->end_user_token);
+	if (call->token != NULL && gw->apim->remove_oauth_headers)
+		am_http_request_remove_header (req, gw->auth_header);
+	am_http_request_remove_header (req, "WSO2_AM_API_DEFAULT_VERSION");
+	am_http_request_set_header (req, "activityid", call->id);
+	gw_cors_headers (req, call);
+	gw_send_next (req, call);
+}
+
+/* ---- authentication ---- */
+
+/* OAuthAuthenticator's parsing (§8.1): the first non-empty segment after a
+ * "Bearer" segment of a comma-separated part, quotes stripped. */
+static char *
+gw_bearer_token (const char *value)
+{
+	g_auto (GStrv) parts = NULL;
+
+	if (value == NULL)
+		return NULL;
+	if (g_str_has_prefix (value, "OAuth ") || g_str_has_prefix (value, "oauth "))
+		value += 6;
+	parts = g_strsplit (value, ",", -1);
+	for (guint i = 0; parts[i] != NULL; i++) {
+		g_auto (GStrv) segs = g_strsplit (parts[i], " ", -1);
+		gboolean after = FALSE;
+
+		for (guint j = 0; segs[j] != NULL; j++) {
+			char *s = g_strstrip (segs[j]);
+			gsize len;
+
+			if (*s == '\0')
+				continue;
+			if (!after) {
+				after = strcmp (s, "Bearer") == 0;
+				continue;
+			}
+			len = strlen (s);
+			if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
+				return g_strndup (s + 1, len - 2);
+			return g_strdup (s);
+		}
+	}
+	return NULL;
+}
+
+static const char *
+gw_resource_template (const AmGwResource *res)
+{
+	if (res->uri_template != NULL)
+		return res->uri_template;
+	return res->url_mapping != NULL ? res->url_mapping : "/*";
+}
+
+static void
+gw_key_request (AmHttpRequest *req, GwCall *call, AmKeyValidationRequest *kr)
+{
+	const AmGwApi *api = call->match.api;
+
+	kr->context = api->context;
+	kr->version = api->version != NULL ? api->version : "";
+	kr->access_token = call->token;
+	kr->required_auth_level = call->auth_scheme;
+	kr->client_domain = am_http_request_get_header (req, "Referer");
+	kr->matching_resource = gw_resource_template (call->match.resource);
+	kr->http_verb = am_http_request_get_method (req);
+}
+
+/* The Key Manager's answer (or the cache's) is in: refusal, environment
+ * rule, then forward.  Takes @info. */
+static void
+gw_auth_done (AmHttpRequest *req, GwCall *call, AmKeyValidationInfo *info)
+{
+	const AmGwApi *api = call->match.api;
+	int env = call->gw->env_type;
+
+	call->info = info;
+	if (!info->authorized) {
+		gw_auth_fail (req, call,
+			      am_gw_fault_auth_refused (info->validation_status != 0 ? info->validation_status
+										     : 900901,
+							api->context, api->version, gw_accept (req)));
+		return;
+	}
+	call->key_type = g_strcmp0 (info->type, "SANDBOX") == 0 ? AM_GW_KEY_SANDBOX
+								 : AM_GW_KEY_PRODUCTION;
+	if (env == AM_ENV_PRODUCTION && call->key_type == AM_GW_KEY_SANDBOX) {
+		gw_respond_key_error (req, call, 401, "Sandbox Key Provided for Production Gateway");
+		return;
+	}
+	if (env == AM_ENV_SANDBOX && call->key_type == AM_GW_KEY_PRODUCTION) {
+		gw_respond_key_error (req, call, 401, "Production Key Provided for Sandbox Gateway");
+		return;
+	}
+	gw_forward (req, call);
+}
+
+static void
+on_validated (AmKeyValidationInfo *info, const GError *error, gpointer user_data)
+{
+	g_autoptr (AmHttpRequest) req = user_data;
+	GwCall *call = am_http_request_get_data (req);
+	AmKeyValidationRequest kr;
+
+	if (error != NULL) {
+		g_warning ("%s: key validation for %s failed: %s", call->id, call->api_name,
+			   error->message);
+		gw_auth_fail (req, call, am_gw_fault_auth_unavailable (gw_accept (req)));
+		return;
+	}
+	gw_key_request (req, call, &kr);
+	am_gw_cache_store (call->gw->cache, &kr, info);
+	gw_auth_done (req, call, info);
+}
+
+/* The resource's auth scheme is known: check the token. */
+static void
+gw_auth_token (AmHttpRequest *req, GwCall *call, GPtrArray *templates)
+{
+	const char *tmpl = gw_resource_template (call->match.resource);
+	const char *method = am_http_request_get_method (req);
+	const AmUriTemplate *t = NULL;
+	AmKeyValidationRequest kr;
+	AmKeyValidationInfo *info;
+
+	for (guint i = 0; i < templates->len && t == NULL; i++) {
+		const AmUriTemplate *x = g_ptr_array_index (templates, i);
+
+		if (g_strcmp0 (x->uri_template, tmpl) == 0 && g_strcmp0 (x->http_verb, method) == 0)
+			t = x;
+	}
+	if (t == NULL) {
+		/* APIKeyValidator: no template for this verb and pattern */
+		gw_auth_fail (req, call,
+			      am_gw_fault_auth_refused (900906, call->match.api->context,
+							call->match.api->version, gw_accept (req)));
+		return;
+	}
+	if (g_strcmp0 (t->auth_type, "None") == 0) {
+		call->key_type = AM_GW_KEY_PRODUCTION;
+		gw_forward (req, call);
+		return;
+	}
+	call->auth_scheme = g_strdup (t->auth_type != NULL ? t->auth_type : "Any");
+	call->token = gw_bearer_token (am_http_request_get_header (req, call->gw->auth_header));
+	if (call->token == NULL) {
+		gw_auth_fail (req, call, am_gw_fault_auth_missing (gw_accept (req)));
+		return;
+	}
+	gw_key_request (req, call, &kr);
+	info = am_gw_cache_lookup (call->gw->cache, &kr);
+	if (info != NULL) {
+		gw_auth_done (req, call, info);
+		return;
+	}
+	am_http_request_suspend (req);
+	am_gw_keyclient_validate_async (call->gw->keyclient, &kr, am_http_request_get_context (req),
+					on_validated, am_http_request_ref (req));
+}
+
+static char *
+gw_schemes_key (const AmGwApi *api)
+{
+	return g_strconcat (api->context, "\n", api->version != NULL ? api->version : "", NULL);
+}
+
+static void
+on_schemes (GPtrArray *templates, const GError *error, gpointer user_data)
+{
+	g_autoptr (AmHttpRequest) req = user_data;
+	GwCall *call = am_http_request_get_data (req);
+	GwSchemes *s;
+
+	if (error != NULL) {
+		g_warning ("%s: resources of %s from the Key Manager: %s", call->id, call->api_name,
+			   error->message);
+		gw_auth_fail (req, call, am_gw_fault_auth_unavailable (gw_accept (req)));
+		return;
+	}
+	s = g_new0 (GwSchemes, 1);
+	s->templates = templates;
+	s->expires = g_get_monotonic_time () + (gint64) call->gw->resource_cache_s * G_USEC_PER_SEC;
+	g_hash_table_replace (call->w->schemes, gw_schemes_key (call->match.api), s);
+	gw_auth_token (req, call, s->templates);
+}
+
+static void
+gw_authenticate (AmHttpRequest *req, GwCall *call)
+{
+	const AmGwApi *api = call->match.api;
+	g_autofree char *key = NULL;
+	GwSchemes *s;
+
+	if (am_gw_api_handler (api, ".APIAuthenticationHandler") == NULL) {
+		call->key_type = AM_GW_KEY_PRODUCTION;
+		gw_forward (req, call);
+		return;
+	}
+	key = gw_schemes_key (api);
+	s = g_hash_table_lookup (call->w->schemes, key);
+	if (s != NULL && s->expires > g_get_monotonic_time ()) {
+		gw_auth_token (req, call, s->templates);
+		return;
+	}
+	am_http_request_suspend (req);
+	am_gw_keyclient_get_uri_templates_async (call->gw->keyclient, api->context,
+						 api->version != NULL ? api->version : "",
+						 am_http_request_get_context (req), on_schemes,
+						 am_http_request_ref (req));
+}
+
+/* ---- routing ---- */
+
+static AmGwMatchStatus
+gw_match (GwCall *call, const char *method, const char *target)
+{
+	AmGwMatchStatus st;
+
+	am_gw_match_clear (&call->match);
+	g_clear_pointer (&call->api_name, g_free);
+	st = am_gw_router_match (am_gw_snapshot_router (call->snap), method, target, &call->match);
+	call->matched = st != AM_GW_MATCH_NO_API;
+	if (call->matched)
+		call->api_name = am_gw_api_qualified_name (call->match.api);
+	return st;
+}
+
+void
+am_gw_pipeline_handle (AmHttpRequest *req, gpointer data)
+{
+	AmGateway *gw = data;
+	GwCall *call = g_new0 (GwCall, 1);
+	const char *method = am_http_request_get_method (req);
+	const char *ct = gw_content_type (req);
+	AmGwMatchStatus st;
+
+	call->gw = gw;
+	call->w = gw_worker (gw);
+	g_snprintf (call->id, sizeof call->id, "%s-%u-%" G_GUINT64_FORMAT, gw->id_prefix,
+		    call->w->index, ++call->w->next_id);
+	am_http_request_set_data (req, call, gw_call_free);
+	call->snap = am_gw_deployment_snapshot (gw->deployment);
+
+	st = gw_match (call, method, am_http_request_get_target (req));
+	if (st == AM_GW_MATCH_OK && call->match.api->default_version &&
+	    call->match.api->default_target != NULL) {
+		/* default_api_template.xml: the same call on the versioned API */
+		g_autofree char *t = g_strconcat (call->match.api->default_target,
+						  call->match.sub_path, NULL);
+
+		st = gw_match (call, method, t);
+	}
+	if (st == AM_GW_MATCH_NO_API) {
+		gw_respond_fault (req, call, am_gw_fault_no_api ());
+		return;
+	}
+	if (g_strcmp0 (method, "OPTIONS") == 0 && st != AM_GW_MATCH_NO_RESOURCE &&
+	    (st != AM_GW_MATCH_OK || call->match.resource->methods != NULL) &&
+	    !(st == AM_GW_MATCH_OK && am_gw_resource_allows (call->match.resource, "OPTIONS")) &&
+	    gw_cors_headers (req, call)) {
+		am_http_request_respond (req, 200, NULL, NULL, 0);
+		return;
+	}
+	if (st == AM_GW_MATCH_NO_RESOURCE) {
+		gw_respond_fault (req, call, am_gw_fault_resource_not_found (method, ct));
+		return;
+	}
+	if (st == AM_GW_MATCH_METHOD_NOT_ALLOWED) {
+		gw_respond_fault (req, call, am_gw_fault_method_not_allowed (method, ct));
+		return;
+	}
+	gw_authenticate (req, call);
+}
+
+/* ---- upstream failures ---- */
+
+/* synapse's error codes (SynapseConstants / NhttpConstants) */
+static int
+gw_failure_code (AmHttpFailure failure)
+{
+	switch (failure) {
+	case AM_HTTP_FAIL_CONNECT_TIMEOUT:
+	case AM_HTTP_FAIL_READ_TIMEOUT:
+		return 101504;
+	case AM_HTTP_FAIL_RESET:
+		return 101505;
+	case AM_HTTP_FAIL_PROTOCOL:
+		return 101506;
+	default:
+		return 101503;
+	}
+}
+
+void
+am_gw_pipeline_upstream_error (AmHttpRequest *req, AmHttpFailure failure, gpointer data)
+{
+	GwCall *call = am_http_request_get_data (req);
+	gboolean connect_failed;
+
+	if (call == NULL || call->current == NULL)
+		return;
+	call->last_code = gw_failure_code (failure);
+	call->upstream_errors++;
+	g_warning ("%s: %s: endpoint %s (%s): %s", call->id, call->api_name,
+		   gw_ep_key (call->current), call->upstream, am_http_failure_to_string (failure));
+	gw_ep_failed (call->w, call->current, call->last_code);
+	connect_failed = failure == AM_HTTP_FAIL_CONNECT_REFUSED ||
+			 failure == AM_HTTP_FAIL_CONNECT_TIMEOUT || failure == AM_HTTP_FAIL_RESOLVE ||
+			 failure == AM_HTTP_FAIL_TLS;
+	/* only a request the backend never saw goes to the next endpoint */
+	if (!connect_failed || !am_http_request_can_retry (req))
+		call->next_candidate = call->candidates->len;
+	gw_send_next (req, call);
+}
+
+/* ---- access log and counters ---- */
+
+static void
+gw_log_quoted (GString *s, const char *v)
+{
+	g_string_append_c (s, '"');
+	for (const char *p = v != NULL ? v : "-"; *p != '\0'; p++) {
+		guchar c = (guchar) *p;
+
+		if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f)
+			g_string_append_printf (s, "\\x%02X", c);
+		else
+			g_string_append_c (s, (char) c);
+	}
+	g_string_append_c (s, '"');
+}
+
+static void
+gw_count (AmGwWorker *w, GwCall *call, const AmHttpStats *stats)
+{
+	const char *api = call != NULL && call->api_name != NULL ? call->api_name : "-";
+	AmGwCounters *c;
+
+	g_mutex_lock (&w->lock);
+	c = g_hash_table_lookup (w->counters, api);
+	if (c == NULL) {
+		c = g_new0 (AmGwCounters, 1);
+		g_hash_table_insert (w->counters, g_strdup (api), c);
+	}
+	c->requests[MIN (stats->status / 100, 5)]++;
+	c->response_bytes += stats->response_bytes;
+	c->total_us += (guint64) MAX (stats->total_us, 0);
+	if (stats->upstream_latency_us >= 0) {
+		c->proxied++;
+		c->upstream_us += (guint64) stats->upstream_latency_us;
+	}
+	if (call != NULL) {
+		c->upstream_errors += call->upstream_errors;
+		c->auth_failures += call->auth_failed ? 1 : 0;
+	}
+	g_mutex_unlock (&w->lock);
+}
+
+/* Combined log format, then the request id, API, application, upstream
+ * and latencies in milliseconds. */
+static void
+gw_log (AmGwWorker *w, AmHttpRequest *req, GwCall *call, const AmHttpStats *stats)
+{
+	GString *s = w->log;
+	g_autoptr (GDateTime) now = NULL;
+	g_autofree char *when = NULL;
+	const AmKeyValidationInfo *info = call != NULL ? call->info : NULL;
+
+	if (w->gw->access_fd < 0)
+		return;
+	now = g_date_time_new_now_local ();
+	when = g_date_time_format (now, "%d/%b/%Y:%H:%M:%S %z");
+	g_string_append_printf (s, "%s - %s [%s] \"%s ", am_http_request_get_client_address (req),
+				info != NULL && info->end_user_name != NULL ? info->end_user_name : "-",
+				when, am_http_request_get_method (req));
+	for (const char *p = am_http_request_get_target (req); *p != '\0'; p++)
+		g_string_append_c (s, (guchar) *p <= 0x20 || *p == '"' ? '_' : *p);
+	g_string_append_printf (s, " HTTP/1.%u\" %u %" G_GUINT64_FORMAT " ",
+				am_http_request_get_minor_version (req), stats->status,
+				stats->response_bytes);
+	gw_log_quoted (s, am_http_request_get_header (req, "Referer"));
+	g_string_append_c (s, ' ');
+	gw_log_quoted (s, am_http_request_get_header (req, "User-Agent"));
+	g_string_append_printf (s, " rid=%s api=", call != NULL ? call->id : "-");
+	gw_log_quoted (s, call != NULL ? call->api_name : NULL);
+	g_string_append (s, " app=");
+	gw_log_quoted (s, info != NULL ? info->application_name : NULL);
+	g_string_append_printf (s, " upstream=%s", call != NULL && call->upstream ? call->upstream : "-");
+	if (stats->upstream_latency_us >= 0)
+		g_string_append_printf (s, " upstream_ms=%.3f", stats->upstream_latency_us / 1000.0);
+	else
+		g_string_append (s, " upstream_ms=-");
+	g_string_append_printf (s, " total_ms=%.3f", stats->total_us / 1000.0);
+	if (stats->error != AM_HTTP_FAIL_NONE)
+		g_string_append_printf (s, " error=%s", am_http_failure_to_string (stats->error));
+	g_string_append_c (s, '\n');
+	if (s->len >= GW_LOG_FLUSH_BYTES)
+		gw_worker_flush (w);
+}
+
+void
+am_gw_pipeline_done (AmHttpRequest *req, const AmHttpStats *stats, gpointer data)
+{
+	AmGateway *gw = data;
+	GwCall *call = am_http_request_get_data (req);
+	AmGwWorker *w = call != NULL ? call->w : gw_worker (gw);
+
+	if (call != NULL && call->current != NULL && stats->error == AM_HTTP_FAIL_NONE &&
+	    stats->upstream_latency_us >= 0)
+		gw_ep_ok (w, call->current);
+	gw_count (w, call, stats);
+	gw_log (w, req, call, stats);
+}
+
+/* ---- /metrics ---- */
+
+static void
+gw_counters_add (AmGwCounters *sum, const AmGwCounters *c)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (sum->requests); i++)
+		sum->requests[i] += c->requests[i];
+	sum->response_bytes += c->response_bytes;
+	sum->total_us += c->total_us;
+	sum->upstream_us += c->upstream_us;
+	sum->proxied += c->proxied;
+	sum->upstream_errors += c->upstream_errors;
+	sum->auth_failures += c->auth_failures;
+}
+
+static void
+gw_metric_label (GString *s, const char *api)
+{
+	g_string_append (s, "{api=\"");
+	for (const char *p = api; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			g_string_append_c (s, '\\');
+		if (*p == '\n')
+			g_string_append (s, "\\n");
+		else
+			g_string_append_c (s, *p);
+	}
+	g_string_append_c (s, '"');
+}
+
+char *
+am_gw_metrics_text (AmGateway *gw)
+{
+	g_autoptr (GHashTable) sums = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr (GList) names = NULL;
+	GString *s = g_string_new (NULL);
+	static const char *const classes[] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx" };
+
+	g_mutex_lock (&gw->workers_lock);
+	for (guint i = 0; i < gw->workers->len; i++) {
+		AmGwWorker *w = g_ptr_array_index (gw->workers, i);
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_mutex_lock (&w->lock);
+		g_hash_table_iter_init (&it, w->counters);
+		while (g_hash_table_iter_next (&it, &k, &v)) {
+			AmGwCounters *sum = g_hash_table_lookup (sums, k);
+
+			if (sum == NULL) {
+				sum = g_new0 (AmGwCounters, 1);
+				g_hash_table_insert (sums, g_strdup (k), sum);
+			}
+			gw_counters_add (sum, v);
+		}
+		g_mutex_unlock (&w->lock);
+	}
+	g_mutex_unlock (&gw->workers_lock);
+
+	names = g_list_sort (g_hash_table_get_keys (sums), (GCompareFunc) strcmp);
+#define GW_METRIC(name, type, help, field, scale)                                               \
+	g_string_append (s, "# HELP " name " " help "\n# TYPE " name " " type "\n");              \
+	for (GList *l = names; l != NULL; l = l->next) {                                         \
+		const AmGwCounters *c = g_hash_table_lookup (sums, l->data);                       \
+		g_string_append (s, name);                                                         \
+		gw_metric_label (s, l->data);                                                      \
+		g_string_append_printf (s, "} %.6f\n", (double) c->field / (scale));                \
+	}
+	g_string_append (s, "# HELP apimd_gateway_requests_total Requests answered, by API and status class.\n"
+			    "# TYPE apimd_gateway_requests_total counter\n");
+	for (GList *l = names; l != NULL; l = l->next) {
+		const AmGwCounters *c = g_hash_table_lookup (sums, l->data);
+
+		for (guint i = 0; i < G_N_ELEMENTS (classes); i++) {
+			if (c->requests[i] == 0)
+				continue;
+			g_string_append (s, "apimd_gateway_requests_total");
+			gw_metric_label (s, l->data);
+			g_string_append_printf (s, ",code=\"%s\"} %" G_GUINT64_FORMAT "\n", classes[i],
+						c->requests[i]);
+		}
+	}
+	GW_METRIC ("apimd_gateway_response_bytes_total", "counter", "Bytes written to clients.",
+		   response_bytes, 1)
+	GW_METRIC ("apimd_gateway_request_seconds_total", "counter",
+		   "Sum of request latencies (first byte in to last byte out).", total_us, 1e6)
+	GW_METRIC ("apimd_gateway_upstream_requests_total", "counter", "Requests proxied to a backend.",
+		   proxied, 1)
+	GW_METRIC ("apimd_gateway_upstream_seconds_total", "counter",
+		   "Sum of backend latencies (request sent to response head).", upstream_us, 1e6)
+	GW_METRIC ("apimd_gateway_upstream_errors_total", "counter",
+		   "Endpoint failures (each attempt, before any fail over).", upstream_errors, 1)
+	GW_METRIC ("apimd_gateway_auth_failures_total", "counter",
+		   "Requests refused by authentication or the key type rule.", auth_failures, 1)
+#undef GW_METRIC
+	return g_string_free (s, FALSE);
+}
