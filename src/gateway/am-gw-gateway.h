@@ -43,6 +43,7 @@ typedef struct {
 
 struct _AmGateway {
 	AmServer *server;
+	AmKm *local_km;			/* the Key Manager of this process, if any */
 	AmConf *conf;			/* a reference */
 	const AmApimConf *apim;
 	const AmPorts *ports;

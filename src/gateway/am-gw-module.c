@@ -104,11 +104,25 @@ on_metrics (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 	am_mgmt_respond (msg, 200, "text/plain; version=0.0.4", text);
 }
 
+/* Revokes in this process's own Key Manager (the all-in-one profile): its
+ * notify component skips this server, so the cache is cleared here.  Runs
+ * under the Key Manager's hook lock: only drops entries. */
+static void
+gw_on_local_revoke (gpointer data, const char *const *tokens)
+{
+	AmGateway *gw = data;
+
+	for (guint i = 0; tokens[i] != NULL; i++)
+		am_gw_cache_invalidate_token (gw->cache, tokens[i]);
+}
+
 static void
 gw_free (AmGateway *gw)
 {
 	AmMgmt *mgmt = am_server_get_mgmt (gw->server);
 
+	if (gw->local_km != NULL)
+		am_km_remove_revoke_hook (gw->local_km, gw_on_local_revoke, gw);
 	if (mgmt != NULL)
 		am_mgmt_remove_handler (mgmt, "/metrics");
 	g_clear_pointer (&gw->engine, am_http_engine_free);
@@ -209,6 +223,9 @@ gw_start (AmServer *server, GError **error)
 	if (gw->deployment == NULL)
 		return NULL;
 	gw->cache = am_gw_cache_new (gw->apim);
+	gw->local_km = am_server_get_km (server);
+	if (gw->local_km != NULL)
+		am_km_add_revoke_hook (gw->local_km, gw_on_local_revoke, gw);
 	gw->keyclient = am_gw_keyclient_new (gw->apim, gw->ports, error);
 	if (gw->keyclient == NULL) {
 		g_prefix_error (error, "APIKeyValidator: ");

@@ -95,11 +95,27 @@ am_km_set_userstore (AmKm *km, AmUserStore *userstore)
 }
 
 void
-am_km_set_revoke_hook (AmKm *km, AmKmRevokeHook hook, gpointer data)
+am_km_add_revoke_hook (AmKm *km, AmKmRevokeHook hook, gpointer data)
+{
+	KmRevokeHook h = { hook, data };
+
+	g_mutex_lock (&km->hook_lock);
+	g_array_append_val (km->revoke_hooks, h);
+	g_mutex_unlock (&km->hook_lock);
+}
+
+void
+am_km_remove_revoke_hook (AmKm *km, AmKmRevokeHook hook, gpointer data)
 {
 	g_mutex_lock (&km->hook_lock);
-	km->revoke_hook = hook;
-	km->revoke_hook_data = data;
+	for (guint i = 0; i < km->revoke_hooks->len; i++) {
+		KmRevokeHook *h = &g_array_index (km->revoke_hooks, KmRevokeHook, i);
+
+		if (h->hook == hook && h->data == data) {
+			g_array_remove_index (km->revoke_hooks, i);
+			break;
+		}
+	}
 	g_mutex_unlock (&km->hook_lock);
 }
 
@@ -111,6 +127,7 @@ km_alloc (AmDb *db)
 	km->db = am_db_ref (db);
 	km->now = g_get_real_time;
 	g_mutex_init (&km->hook_lock);
+	km->revoke_hooks = g_array_new (FALSE, FALSE, sizeof (KmRevokeHook));
 	km->components = g_ptr_array_new ();
 	am_km_cache_init (km);
 	return km;
@@ -176,6 +193,7 @@ am_km_free (AmKm *km)
 	g_ptr_array_unref (km->components);
 	am_km_cache_fini (km);
 	g_mutex_clear (&km->hook_lock);
+	g_array_unref (km->revoke_hooks);
 	if (km->apim_own != NULL) {
 		am_conf_clear (am_apim_directives, km->apim_own);
 		g_free (km->apim_own);

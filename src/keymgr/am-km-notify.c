@@ -400,7 +400,7 @@ notify_start (AmKm *km, GError **error)
 	n->jobs = g_hash_table_new_full (g_direct_hash, g_direct_equal, notify_job_free, NULL);
 	g_mutex_init (&n->lock);
 	n->thread = g_thread_new ("am-km-notify", notify_thread, n);
-	am_km_set_revoke_hook (km, on_tokens_revoked, n);
+	am_km_add_revoke_hook (km, on_tokens_revoked, n);
 	return n;
 }
 
@@ -448,7 +448,7 @@ notify_stop (gpointer state)
 
 	if (state == GINT_TO_POINTER (1))
 		return;
-	am_km_set_revoke_hook (n->km, NULL, NULL);
+	am_km_remove_revoke_hook (n->km, on_tokens_revoked, n);
 	g_mutex_lock (&n->lock);
 	n->stopping = TRUE;
 	g_mutex_unlock (&n->lock);

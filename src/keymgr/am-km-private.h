@@ -24,8 +24,7 @@ struct _AmKm {
 	GHashTable *cache_by_token;
 
 	GMutex hook_lock;
-	AmKmRevokeHook revoke_hook;
-	gpointer revoke_hook_data;
+	GArray *revoke_hooks; /* of KmRevokeHook, under hook_lock */
 
 	/* Thrift login sessions (am-km-thrift-auth.c), NULL when that
 	 * component is not running (sessions then live in the database only) */
@@ -34,6 +33,11 @@ struct _AmKm {
 	/* the started components' states, in start order */
 	GPtrArray *components;
 };
+
+typedef struct {
+	AmKmRevokeHook hook;
+	gpointer data;
+} KmRevokeHook;
 
 /* am-km-validate.c */
 void am_km_cache_init (AmKm *km);

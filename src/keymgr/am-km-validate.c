@@ -341,9 +341,6 @@ am_km_cache_clear (AmKm *km)
 void
 am_km_tokens_revoked (AmKm *km, const char *const *access_tokens)
 {
-	AmKmRevokeHook hook;
-	gpointer data;
-
 	g_mutex_lock (&km->cache_lock);
 	for (guint i = 0; access_tokens != NULL && access_tokens[i] != NULL; i++) {
 		GPtrArray *keys = g_hash_table_lookup (km->cache_by_token, access_tokens[i]);
@@ -354,13 +351,16 @@ am_km_tokens_revoked (AmKm *km, const char *const *access_tokens)
 	}
 	g_mutex_unlock (&km->cache_lock);
 
-	/* called under the lock (the hook only queues), so once a component
-	 * has cleared its hook no call can still be on its way into it */
+	/* called under the lock (hooks only queue or drop), so once a hook is
+	 * removed no call can still be on its way into it */
+	if (access_tokens == NULL || access_tokens[0] == NULL)
+		return;
 	g_mutex_lock (&km->hook_lock);
-	hook = km->revoke_hook;
-	data = km->revoke_hook_data;
-	if (hook != NULL && access_tokens != NULL && access_tokens[0] != NULL)
-		hook (data, access_tokens);
+	for (guint i = 0; i < km->revoke_hooks->len; i++) {
+		KmRevokeHook *h = &g_array_index (km->revoke_hooks, KmRevokeHook, i);
+
+		h->hook (h->data, access_tokens);
+	}
 	g_mutex_unlock (&km->hook_lock);
 }
 

@@ -262,11 +262,15 @@ extern const AmKmComponent am_km_thrift_component; /* am-km-thrift.c */
 extern const AmKmComponent am_km_soap_component;   /* am-km-soap.c */
 extern const AmKmComponent am_km_notify_component; /* am-km-notify.c */
 
-/* Called by am_km_tokens_revoked after the cache is cleared; set by the
- * notify component.  @tokens is NULL-terminated.  It runs with the hook
- * lock held: it must only queue work, never block or revoke. */
+/* Called by am_km_tokens_revoked after the cache is cleared, for every
+ * hook added (the notify component's, and an in-process gateway's).
+ * @tokens is NULL-terminated.  Hooks run with the hook lock held: they
+ * must only queue or drop work, never block or revoke.  Once
+ * am_km_remove_revoke_hook returned, the hook is not running and will not
+ * be called again. */
 typedef void (*AmKmRevokeHook) (gpointer data, const char *const *tokens);
-void am_km_set_revoke_hook (AmKm *km, AmKmRevokeHook hook, gpointer data);
+void am_km_add_revoke_hook (AmKm *km, AmKmRevokeHook hook, gpointer data);
+void am_km_remove_revoke_hook (AmKm *km, AmKmRevokeHook hook, gpointer data);
 
 /* ---- OAuth clients (am-km-tokens.c) ---- */
 

@@ -460,3 +460,33 @@ def test_key_manager_down_and_back(apimd_bin, gw, km):
         km.proc = fresh.proc
     r = wait_status(gw, "/pizzashack/1.0.0/menu", s.token, 200, timeout=10.0)
     assert r.status_code == 200, r.text
+
+
+def test_all_in_one_revoke_is_immediate(apimd_bin, tmp_path, backend):
+    """Default profile: the Key Manager and the gateway share a process; the
+    Key Manager does not notify itself over SOAP, its revoke clears the
+    gateway's token cache directly, before /oauth2/revoke answers."""
+    s = Seed(app_name="AllInOneApp", resources=RESOURCES, token=None)
+    edits = [shipped_synapse_configs,
+             (APIM_XML, "<APIGateway>",
+              "<APIGateway><DataPlane><DeploymentPollInterval>500</DeploymentPollInterval></DataPlane>")]
+    proc = start_km(apimd_bin, tmp_path, edits=edits, seeds=[s])
+    try:
+        deploy(proc.home, api_xml(backend))
+        pair = base64.b64encode(f"{s.consumer_key}:{s.consumer_secret}".encode()).decode()
+        with http_session() as h:
+            r = h.post(proc.url("/oauth2/token", https=True), data={"grant_type": "client_credentials"},
+                       headers={"Authorization": "Basic " + pair}, timeout=10)
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        r = wait_status(proc, "/pizzashack/1.0.0/menu", token, 200)
+        assert r.status_code == 200, r.text
+        assert call(proc, "/pizzashack/1.0.0/menu", token).status_code == 200  # cached now
+        with http_session() as h:
+            r = h.post(proc.url("/oauth2/revoke", https=True), data={"token": token},
+                       headers={"Authorization": "Basic " + pair}, timeout=10)
+        assert r.status_code == 200, r.text
+        r = call(proc, "/pizzashack/1.0.0/menu", token)
+        assert r.status_code == 401 and auth_code(r) == 900901, r.text
+    finally:
+        proc.stop()

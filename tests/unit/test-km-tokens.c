@@ -70,7 +70,7 @@ make_km (Fixture *f)
 	f->km = am_km_new_for_db (f->db, NULL, &f->conf, &error);
 	g_assert_no_error (error);
 	am_km_set_clock (f->km, fake_clock);
-	am_km_set_revoke_hook (f->km, on_revoked, f);
+	am_km_add_revoke_hook (f->km, on_revoked, f);
 }
 
 static void

@@ -468,7 +468,7 @@ test_cache (Fixture *f, gconstpointer data)
 	f->apim.token_cache_expiry = 900;
 	fixture_km (f);
 	hooked = g_ptr_array_new_with_free_func (g_free);
-	am_km_set_revoke_hook (f->km, record_hook, NULL);
+	am_km_add_revoke_hook (f->km, record_hook, NULL);
 
 	a = check (f, T_APP, CTX, VER, "Any", "/menu", "GET");
 	g_assert_true (a->authorized);
