@@ -201,8 +201,11 @@ def shipped_synapse_configs(home):
                     dirs_exist_ok=True)
 
 
-def gateway_home(tmp_path, km, offset=None, env_type="hybrid", client="ThriftClient"):
+def gateway_home(tmp_path, km, offset=None, env_type="hybrid", client="ThriftClient", workers=None):
     offset = offset if offset is not None else free_offset()
+    data_plane = "<DeploymentPollInterval>500</DeploymentPollInterval>"
+    if workers is not None:
+        data_plane += f"<Workers>{workers}</Workers>"
     edits = [
         shipped_synapse_configs,
         _set_in_block("APIKeyValidator", "ServerURL",
@@ -211,8 +214,7 @@ def gateway_home(tmp_path, km, offset=None, env_type="hybrid", client="ThriftCli
         _set_in_block("APIKeyValidator", "ThriftServerHost", "127.0.0.1"),
         _set_in_block("APIKeyValidator", "KeyValidatorClientType", client),
         (APIM_XML, '<Environment type="hybrid"', f'<Environment type="{env_type}"'),
-        (APIM_XML, "<APIGateway>",
-         "<APIGateway><DataPlane><DeploymentPollInterval>500</DeploymentPollInterval></DataPlane>"),
+        (APIM_XML, "<APIGateway>", f"<APIGateway><DataPlane>{data_plane}</DataPlane>"),
     ]
     return make_carbon_home(tmp_path, offset, "gateway-worker", edits)
 
@@ -428,7 +430,8 @@ def test_hot_deploy(gw, km, backend):
 def test_failover(apimd_bin, tmp_path, km, backend):
     second = Backend("second")
     dead = f"http://127.0.0.1:{free_tcp_port()}/down/"
-    home = gateway_home(tmp_path, km)
+    # endpoint suspension is kept per worker: one worker makes it observable
+    home = gateway_home(tmp_path, km, workers=1)
     proc = start_gateway(apimd_bin, home, backend,
                          api=api_xml(backend, prod_urls=[dead, second.url("/up/")]))
     try:
