@@ -6,8 +6,10 @@ free too.  Starts a Key Manager apimd (on that next offset) with one application
 whose token is $AM_BENCH_TOKEN, subscribed to BenchAPI (context
 /bench/1.0.0, GET /*), and a gateway-worker apimd whose http pass-through
 port is PORT, with BenchAPI's production endpoint at the backend; warms the
-token cache, then waits for SIGTERM and stops both.  Uses the integration
-tests' helpers (tests/integration)."""
+token cache, then waits for SIGTERM and stops both.  With
+$AM_BENCH_EXTRA_APIS=N, N more APIs (other contexts) are deployed next to
+BenchAPI, to show that routing does not slow down with the API count.
+Uses the integration tests' helpers (tests/integration)."""
 
 import os
 import shutil
@@ -48,6 +50,9 @@ def main():
                  f"<DataPlane><Workers>{workers}</Workers>")
     text = api_xml(Fixed(be_host, be_port), name="BenchAPI", context="/bench")
     deploy(home, text.replace('url-mapping="/menu"', 'url-mapping="/*"'), "admin--BenchAPI_v1.0.0.xml")
+    for i in range(int(os.environ.get("AM_BENCH_EXTRA_APIS", "0"))):
+        deploy(home, api_xml(Fixed(be_host, be_port), name=f"Extra{i}", context=f"/extra{i}"),
+               f"admin--Extra{i}_v1.0.0.xml")
     gw = ApimdProcess(REPO / "apimd", home, offset=offset).start()
     req = urllib.request.Request(f"http://127.0.0.1:{port}/bench/1.0.0/1k",
                                  headers={"Authorization": f"Bearer {seed.token}"})

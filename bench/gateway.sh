@@ -9,6 +9,8 @@
 # wrk and a built ./apimd.
 #
 #   sh bench/gateway.sh [DURATION_S] [GATEWAY_WORKERS]
+#   AM_BENCH_PATHS="/1k /100k" sh bench/gateway.sh ...   # also 100 KiB bodies
+#   AM_BENCH_EXTRA_APIS=999 sh bench/gateway.sh ...      # 1,000 deployed APIs
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$top/apimd" ] || { echo "build apimd first: make" >&2; exit 1; }

@@ -885,17 +885,22 @@ static void
 gw_log (AmGwWorker *w, AmHttpRequest *req, GwCall *call, const AmHttpStats *stats)
 {
 	GString *s = w->log;
-	g_autoptr (GDateTime) now = NULL;
-	g_autofree char *when = NULL;
 	const AmKeyValidationInfo *info = call != NULL ? call->info : NULL;
+	gint64 second = g_get_real_time () / G_USEC_PER_SEC;
 
 	if (w->gw->access_fd < 0)
 		return;
-	now = g_date_time_new_now_local ();
-	when = g_date_time_format (now, "%d/%b/%Y:%H:%M:%S %z");
+	/* formatted once a second: local time costs a stat of /etc/localtime */
+	if (second != w->log_second) {
+		g_autoptr (GDateTime) now = g_date_time_new_from_unix_local (second);
+		g_autofree char *when = g_date_time_format (now, "%d/%b/%Y:%H:%M:%S %z");
+
+		g_strlcpy (w->log_time, when, sizeof w->log_time);
+		w->log_second = second;
+	}
 	g_string_append_printf (s, "%s - %s [%s] \"%s ", am_http_request_get_client_address (req),
 				info != NULL && info->end_user_name != NULL ? info->end_user_name : "-",
-				when, am_http_request_get_method (req));
+				w->log_time, am_http_request_get_method (req));
 	for (const char *p = am_http_request_get_target (req); *p != '\0'; p++)
 		g_string_append_c (s, (guchar) *p <= 0x20 || *p == '"' ? '_' : *p);
 	g_string_append_printf (s, " HTTP/1.%u\" %u %" G_GUINT64_FORMAT " ",
