@@ -427,6 +427,42 @@ def test_hot_deploy(gw, km, backend):
     (gw.home / API_DIR / "admin--Broken_v1.0.xml").unlink()
 
 
+def test_redeploy_under_traffic(gw, km, backend):
+    """Update and undeploy another API, and rewrite this one, while requests
+    keep flowing: snapshot swaps never fail a request in flight or after."""
+    other = Seed(app_name="GwChurnApp", api_name="ChurnAPI", context_template="/churn",
+                 resources=RESOURCES)
+    wso2rows.apply_sqlite(km.home / AM_DB, wso2rows.seed_sql(other))
+    failures, count, stop = [], [0], threading.Event()
+
+    def traffic():
+        with http_session() as s:
+            url = f"http://127.0.0.1:{gw.ports['nio_http']}/pizzashack/1.0.0/menu"
+            while not stop.is_set():
+                r = s.get(url, headers={"Authorization": f"Bearer {OK.token}"}, timeout=30)
+                count[0] += 1
+                if r.status_code != 200:
+                    failures.append((r.status_code, r.text[:200]))
+
+    threads = [threading.Thread(target=traffic) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for round_ in range(3):
+            deploy(gw.home, api_xml(backend, name="ChurnAPI", context="/churn"), "admin--ChurnAPI_v1.0.0.xml")
+            assert wait_status(gw, "/churn/1.0.0/menu", other.token, 200).status_code == 200
+            # this API rewritten in place (same content, new file): a swap
+            deploy(gw.home, api_xml(backend))
+            (gw.home / API_DIR / "admin--ChurnAPI_v1.0.0.xml").unlink()
+            assert wait_status(gw, "/churn/1.0.0/menu", other.token, 404).status_code == 404
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert count[0] > 50
+    assert failures == []
+
+
 def test_failover(apimd_bin, tmp_path, km, backend):
     second = Backend("second")
     dead = f"http://127.0.0.1:{free_tcp_port()}/down/"
