@@ -53,6 +53,8 @@ struct _AmGateway {
 	char *env_name;			/* the matching Environment's Name, or NULL */
 	guint resource_cache_s;		/* lifetime of cached resource auth schemes */
 	char *auth_header;		/* OAuthConfigurations/AuthorizationHeader or Authorization */
+	char *km_hostname;		/* keyManager.hostname / .port of SynapsePropertiesHandler: */
+	char *km_port;			/* host and port of APIKeyValidator/ServerURL */
 	char *cors_origins;		/* CORSConfiguration lists, comma-joined (NULL: CORS off) */
 	char *cors_methods;
 	char *cors_headers;

@@ -116,6 +116,21 @@ gw_on_local_revoke (gpointer data, const char *const *tokens)
 		am_gw_cache_invalidate_token (gw->cache, tokens[i]);
 }
 
+/* keyManager.hostname and keyManager.port, as SynapsePropertiesHandler
+ * takes them from APIKeyValidator/ServerURL (default port 443). */
+static void
+gw_key_manager_address (AmGateway *gw)
+{
+	g_autoptr (GUri) u = gw->apim->kv_server_url != NULL
+				     ? g_uri_parse (gw->apim->kv_server_url, G_URI_FLAGS_NONE, NULL)
+				     : NULL;
+
+	if (u == NULL || g_uri_get_host (u) == NULL)
+		return;
+	gw->km_hostname = g_strdup (g_uri_get_host (u));
+	gw->km_port = g_strdup_printf ("%d", g_uri_get_port (u) > 0 ? g_uri_get_port (u) : 443);
+}
+
 static void
 gw_free (AmGateway *gw)
 {
@@ -137,6 +152,8 @@ gw_free (AmGateway *gw)
 		close (gw->access_fd);
 	g_free (gw->env_name);
 	g_free (gw->auth_header);
+	g_free (gw->km_hostname);
+	g_free (gw->km_port);
 	g_free (gw->cors_origins);
 	g_free (gw->cors_methods);
 	g_free (gw->cors_headers);
@@ -153,8 +170,29 @@ gw_start_engine (AmGateway *gw, const AmGwConf *gconf, GError **error)
 		{ NULL, (guint16) gw->ports->nio_https, TRUE },
 	};
 	AmHttpConfig cfg;
+	AmKeystore *trust = am_server_get_truststore (gw->server);
+	SSL_CTX *up = NULL;
+	gboolean ok;
 
 	am_http_config_init (&cfg);
+	/* https backends are verified as Synapse's https sender does: against
+	 * carbon.xml's TrustStore (client-truststore.jks, which holds the
+	 * Carbon certificate, so the Key Manager behind _TokenAPI_ is trusted)
+	 * and the system CAs, with the host name checked */
+	if (trust != NULL) {
+		up = SSL_CTX_new (TLS_client_method ());
+		if (up == NULL || SSL_CTX_set_min_proto_version (up, TLS1_2_VERSION) != 1 ||
+		    SSL_CTX_set_default_verify_paths (up) != 1 ||
+		    !am_keystore_add_trust_to_ssl_ctx (trust, up, error)) {
+			if (error != NULL && *error == NULL)
+				g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+					     "cannot set up TLS toward backends");
+			SSL_CTX_free (up);
+			return FALSE;
+		}
+		SSL_CTX_set_verify (up, SSL_VERIFY_PEER, NULL);
+		cfg.upstream_tls_ctx = up;
+	}
 	cfg.listen = listen;
 	cfg.n_listen = G_N_ELEMENTS (listen);
 	cfg.workers = (guint) gconf->workers;
@@ -162,12 +200,12 @@ gw_start_engine (AmGateway *gw, const AmGwConf *gconf, GError **error)
 	cfg.on_done = am_gw_pipeline_done;
 	cfg.on_upstream_error = am_gw_pipeline_upstream_error;
 	gw->engine = am_http_engine_new (&cfg, am_gw_pipeline_handle, gw);
-	if (!am_http_engine_start (gw->engine, error)) {
+	SSL_CTX_free (up); /* the engine holds its own reference */
+	ok = am_http_engine_start (gw->engine, error);
+	if (!ok)
 		g_prefix_error (error, "pass-through transports %d/%d: ", gw->ports->nio_http,
 				gw->ports->nio_https);
-		return FALSE;
-	}
-	return TRUE;
+	return ok;
 }
 
 static void
@@ -215,6 +253,7 @@ gw_start (AmServer *server, GError **error)
 		gw->cors_headers = gw->apim->cors_headers ? g_strjoinv (",", gw->apim->cors_headers) : NULL;
 	}
 	gw_find_environment (gw);
+	gw_key_manager_address (gw);
 	gw_open_access_log (gw);
 
 	dir = g_build_filename (am_conf_carbon_home (conf), "repository", "deployment", "server",

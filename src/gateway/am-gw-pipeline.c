@@ -375,9 +375,13 @@ gw_ep_suspended (AmGwWorker *w, const AmGwEndpoint *ep, gint64 now)
 }
 
 /* @uri with {uri.var.name} replaced by the request's (encoded) values;
- * *@had_vars says whether the template had any. */
+ * *@had_vars says whether the template had any.  uri.var.hostname and
+ * uri.var.portnum, when the request has no such variables, are the Key
+ * Manager's host and port: WSO2's shipped _TokenAPI_ & co. set them with
+ * property mediators from SynapsePropertiesHandler's keyManager.hostname
+ * and keyManager.port (APIKeyValidator/ServerURL). */
 static char *
-gw_expand_uri (const char *uri, const AmGwMatch *match, gboolean *had_vars)
+gw_expand_uri (AmGateway *gw, const char *uri, const AmGwMatch *match, gboolean *had_vars)
 {
 	GString *out = g_string_sized_new (strlen (uri) + 32);
 	const char *p = uri;
@@ -395,6 +399,10 @@ gw_expand_uri (const char *uri, const AmGwMatch *match, gboolean *had_vars)
 			const char *var = g_str_has_prefix (name, "uri.var.") ? name + 8 : name;
 			const char *value = am_gw_match_var (match, var);
 
+			if (value == NULL && strcmp (name, "uri.var.hostname") == 0)
+				value = gw->km_hostname;
+			else if (value == NULL && strcmp (name, "uri.var.portnum") == 0)
+				value = gw->km_port;
 			*had_vars = TRUE;
 			if (value != NULL)
 				g_string_append_uri_escaped (out, value, NULL, FALSE);
@@ -409,7 +417,8 @@ static gboolean
 gw_proxy_to (AmHttpRequest *req, GwCall *call, const AmGwEndpoint *ep)
 {
 	gboolean had_vars;
-	g_autofree char *url = gw_expand_uri (ep->uri != NULL ? ep->uri : "", &call->match, &had_vars);
+	g_autofree char *url = gw_expand_uri (call->w->gw, ep->uri != NULL ? ep->uri : "", &call->match,
+					      &had_vars);
 	g_autoptr (GUri) u = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
 	g_autofree char *target = NULL, *host_header = NULL;
 	const char *scheme = u != NULL ? g_uri_get_scheme (u) : NULL;

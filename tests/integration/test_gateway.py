@@ -513,8 +513,12 @@ def test_all_in_one_revoke_is_immediate(apimd_bin, tmp_path, backend):
     try:
         deploy(proc.home, api_xml(backend))
         pair = base64.b64encode(f"{s.consumer_key}:{s.consumer_secret}".encode()).decode()
+        # the token through the gateway's shipped _TokenAPI_, which reaches
+        # the Key Manager at APIKeyValidator/ServerURL's host and port (with
+        # this home's port offset) over TLS verified with the truststore
         with http_session() as h:
-            r = h.post(proc.url("/oauth2/token", https=True), data={"grant_type": "client_credentials"},
+            r = h.post(f"https://127.0.0.1:{proc.ports['nio_https']}/token",
+                       data={"grant_type": "client_credentials"},
                        headers={"Authorization": "Basic " + pair}, timeout=10)
         assert r.status_code == 200, r.text
         token = r.json()["access_token"]

@@ -325,13 +325,13 @@ test_shipped_apis (Fixture *f, gconstpointer data)
 		const char *file, *name, *context, *method, *target, *fault;
 	} cases[] = {
 		{ "_TokenAPI_.xml", "_WSO2AMTokenAPI_", "/token", "POST",
-		  "https://localhost:9443/oauth2/token", "_token_fault_" },
+		  "https://{uri.var.hostname}:{uri.var.portnum}/oauth2/token", "_token_fault_" },
 		{ "_RevokeAPI_.xml", "_WSO2AMRevokeAPI_", "/revoke", "POST",
-		  "https://localhost:9443/oauth2/revoke", "_token_fault_" },
+		  "https://{uri.var.hostname}:{uri.var.portnum}/oauth2/revoke", "_token_fault_" },
 		{ "_AuthorizeAPI_.xml", "_WSO2AMAuthorizeAPI_", "/authorize", "GET",
-		  "https://localhost:9443/oauth2/authorize", NULL },
+		  "https://{uri.var.hostname}:{uri.var.portnum}/oauth2/authorize", NULL },
 		{ "_UserInfoAPI_.xml", "_WSO2AMUserInfoAPI_", "/userinfo", "GET",
-		  "https://localhost:9443/oauth2/userinfo", NULL },
+		  "https://{uri.var.hostname}:{uri.var.portnum}/oauth2/userinfo", NULL },
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
