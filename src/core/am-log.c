@@ -22,6 +22,14 @@ static char *log_path;
 static gboolean log_console;
 static gboolean log_installed;
 
+/* Other files to reopen on SIGUSR1 (the gateway's access log ...). */
+typedef struct {
+	AmLogReopenFunc fn;
+	gpointer data;
+} LogReopenHook;
+static GMutex hook_lock;
+static GArray *reopen_hooks;
+
 static const char *
 log_level_name (GLogLevelFlags level)
 {
@@ -149,6 +157,40 @@ am_log_reopen (void)
 	g_mutex_lock (&log_lock);
 	log_open_locked ();
 	g_mutex_unlock (&log_lock);
+	g_mutex_lock (&hook_lock);
+	for (guint i = 0; reopen_hooks != NULL && i < reopen_hooks->len; i++) {
+		LogReopenHook *h = &g_array_index (reopen_hooks, LogReopenHook, i);
+
+		h->fn (h->data);
+	}
+	g_mutex_unlock (&hook_lock);
+}
+
+void
+am_log_add_reopen_hook (AmLogReopenFunc fn, gpointer data)
+{
+	LogReopenHook h = { fn, data };
+
+	g_mutex_lock (&hook_lock);
+	if (reopen_hooks == NULL)
+		reopen_hooks = g_array_new (FALSE, FALSE, sizeof (LogReopenHook));
+	g_array_append_val (reopen_hooks, h);
+	g_mutex_unlock (&hook_lock);
+}
+
+void
+am_log_remove_reopen_hook (AmLogReopenFunc fn, gpointer data)
+{
+	g_mutex_lock (&hook_lock);
+	for (guint i = 0; reopen_hooks != NULL && i < reopen_hooks->len; i++) {
+		LogReopenHook *h = &g_array_index (reopen_hooks, LogReopenHook, i);
+
+		if (h->fn == fn && h->data == data) {
+			g_array_remove_index (reopen_hooks, i);
+			break;
+		}
+	}
+	g_mutex_unlock (&hook_lock);
 }
 
 void

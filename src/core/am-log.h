@@ -16,8 +16,12 @@
  * @console is TRUE, to stdout.  @log_dir NULL: console only.  Safe to call
  * again to move the file. */
 gboolean am_log_init (const char *log_dir, gboolean console, GError **error);
-/* SIGUSR1: reopen the file (after logrotate moved it). */
+/* SIGUSR1: reopen the file (after logrotate moved it), then every file a
+ * module registered. */
 void am_log_reopen (void);
+typedef void (*AmLogReopenFunc) (gpointer data);
+void am_log_add_reopen_hook (AmLogReopenFunc fn, gpointer data);
+void am_log_remove_reopen_hook (AmLogReopenFunc fn, gpointer data);
 void am_log_shutdown (void);
 /* The Carbon file line for one message (exposed for tests). */
 char *am_log_format_file_line (GLogLevelFlags level, const char *domain, const char *message,

@@ -39,6 +39,8 @@ typedef struct {
 	GHashTable *schemes;	/* "context\nversion" -> AmGwSchemes */
 	GString *log;		/* access log lines not yet written */
 	GSource *flush;
+	gint64 km_warned_at;	/* monotonic: last "Key Manager unavailable" warning */
+	guint km_failures;	/* failures not warned about since */
 	gint64 log_second;	/* the second log_time was formatted for */
 	char log_time[40];	/* "02/Dec/2026:18:00:00 +0000" */
 } AmGwWorker;

@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "am-log.h"
 #include "am-mgmt.h"
 
 typedef struct {
@@ -131,6 +132,8 @@ gw_key_manager_address (AmGateway *gw)
 	gw->km_port = g_strdup_printf ("%d", g_uri_get_port (u) > 0 ? g_uri_get_port (u) : 443);
 }
 
+static void gw_access_log_reopen (gpointer data);
+
 static void
 gw_free (AmGateway *gw)
 {
@@ -148,8 +151,10 @@ gw_free (AmGateway *gw)
 	/* the worker threads are gone: their state is ours now */
 	g_ptr_array_unref (gw->workers);
 	g_mutex_clear (&gw->workers_lock);
-	if (gw->access_fd >= 0)
+	if (gw->access_fd >= 0) {
+		am_log_remove_reopen_hook (gw_access_log_reopen, gw);
 		close (gw->access_fd);
+	}
 	g_free (gw->env_name);
 	g_free (gw->auth_header);
 	g_free (gw->km_hostname);
@@ -208,17 +213,42 @@ gw_start_engine (AmGateway *gw, const AmGwConf *gconf, GError **error)
 	return ok;
 }
 
-static void
-gw_open_access_log (AmGateway *gw)
+static int
+gw_access_log_open (AmGateway *gw)
 {
 	g_autofree char *dir = g_build_filename (am_conf_carbon_home (gw->conf), "repository", "logs",
 						 NULL);
 	g_autofree char *path = g_build_filename (dir, "http_gw_access.log", NULL);
+	int fd;
 
 	g_mkdir_with_parents (dir, 0750);
-	gw->access_fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (gw->access_fd < 0)
+	fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
 		g_warning ("%s: %s (no access log)", path, g_strerror (errno));
+	return fd;
+}
+
+/* SIGUSR1 (logrotate): the new file takes the old descriptor's number with
+ * dup2, so workers writing at that moment never see a closed or reused fd. */
+static void
+gw_access_log_reopen (gpointer data)
+{
+	AmGateway *gw = data;
+	int fd = gw_access_log_open (gw);
+
+	if (fd < 0)
+		return;
+	if (dup2 (fd, gw->access_fd) < 0)
+		g_warning ("access log: cannot reopen: %s", g_strerror (errno));
+	close (fd);
+}
+
+static void
+gw_open_access_log (AmGateway *gw)
+{
+	gw->access_fd = gw_access_log_open (gw);
+	if (gw->access_fd >= 0)
+		am_log_add_reopen_hook (gw_access_log_reopen, gw);
 }
 
 static gpointer

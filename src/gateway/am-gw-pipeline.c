@@ -627,6 +627,27 @@ gw_auth_done (AmHttpRequest *req, GwCall *call, AmKeyValidationInfo *info)
 	gw_forward (req, call);
 }
 
+
+/* A Key Manager that is down fails every request: warn at most every
+ * GW_KM_WARN_INTERVAL_S per worker, with how many failures were not shown. */
+#define GW_KM_WARN_INTERVAL_S 10
+
+static void
+gw_warn_km (GwCall *call, const char *what, const GError *error)
+{
+	AmGwWorker *w = call->w;
+	gint64 now = g_get_monotonic_time ();
+
+	if (w->km_warned_at != 0 && now - w->km_warned_at < GW_KM_WARN_INTERVAL_S * G_USEC_PER_SEC) {
+		w->km_failures++;
+		return;
+	}
+	g_warning ("%s: %s for %s failed: %s (%u more failure(s) since the last warning)", call->id,
+		   what, call->api_name, error->message, w->km_failures);
+	w->km_warned_at = now;
+	w->km_failures = 0;
+}
+
 static void
 on_validated (AmKeyValidationInfo *info, const GError *error, gpointer user_data)
 {
@@ -635,8 +656,7 @@ on_validated (AmKeyValidationInfo *info, const GError *error, gpointer user_data
 	AmKeyValidationRequest kr;
 
 	if (error != NULL) {
-		g_warning ("%s: key validation for %s failed: %s", call->id, call->api_name,
-			   error->message);
+		gw_warn_km (call, "key validation", error);
 		gw_auth_fail (req, call, am_gw_fault_auth_unavailable (gw_accept (req)));
 		return;
 	}
@@ -704,8 +724,7 @@ on_schemes (GPtrArray *templates, const GError *error, gpointer user_data)
 	GwSchemes *s;
 
 	if (error != NULL) {
-		g_warning ("%s: resources of %s from the Key Manager: %s", call->id, call->api_name,
-			   error->message);
+		gw_warn_km (call, "the resources from the Key Manager", error);
 		gw_auth_fail (req, call, am_gw_fault_auth_unavailable (gw_accept (req)));
 		return;
 	}

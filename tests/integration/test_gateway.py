@@ -533,3 +533,29 @@ def test_all_in_one_revoke_is_immediate(apimd_bin, tmp_path, backend):
         assert r.status_code == 401 and auth_code(r) == 900901, r.text
     finally:
         proc.stop()
+
+
+def test_access_log_reopened_on_sigusr1(gw):
+    """logrotate moves the access log and sends SIGUSR1: new lines go to a
+    new file, the moved one keeps what was written before."""
+    import signal
+    log = gw.home / "repository/logs/http_gw_access.log"
+    assert call(gw, "/pizzashack/1.0.0/menu", OK.token).status_code == 200
+    deadline = time.monotonic() + 5
+    while (not log.exists() or "rid=" not in log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    rotated = log.with_name("http_gw_access.log.1")
+    log.rename(rotated)
+    gw.signal(signal.SIGUSR1)
+    deadline = time.monotonic() + 5
+    while not log.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert log.exists()
+    before = rotated.read_text()
+    assert call(gw, "/pizzashack/1.0.0/menu?rotated=1", OK.token).status_code == 200
+    deadline = time.monotonic() + 5
+    while "rotated=1" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "rotated=1" in log.read_text()
+    assert "rotated=1" not in rotated.read_text() and rotated.read_text() == before
+    assert OK.token not in log.read_text()
