@@ -240,6 +240,8 @@ gw_access_log_reopen (gpointer data)
 		return;
 	if (dup2 (fd, gw->access_fd) < 0)
 		g_warning ("access log: cannot reopen: %s", g_strerror (errno));
+	else
+		fcntl (gw->access_fd, F_SETFD, FD_CLOEXEC); /* dup2 clears it */
 	close (fd);
 }
 
