@@ -75,6 +75,9 @@ struct _AmGateway {
 
 /* am-gw-pipeline.c: the engine callbacks (data = the AmGateway). */
 void am_gw_pipeline_handle (AmHttpRequest *req, gpointer data);
+/* The access token of an Authorization value as WSO2's OAuthAuthenticator
+ * reads it (wso2-interfaces.md §8.1), or NULL. */
+char *am_gw_bearer_token (const char *value);
 void am_gw_pipeline_done (AmHttpRequest *req, const AmHttpStats *stats, gpointer data);
 void am_gw_pipeline_upstream_error (AmHttpRequest *req, AmHttpFailure failure, gpointer data);
 /* Free a worker's state (after the engine stopped; writes what is left of

@@ -543,8 +543,8 @@ gw_forward (AmHttpRequest *req, GwCall *call)
 
 /* OAuthAuthenticator's parsing (§8.1): the first non-empty segment after a
  * "Bearer" segment of a comma-separated part, quotes stripped. */
-static char *
-gw_bearer_token (const char *value)
+char *
+am_gw_bearer_token (const char *value)
 {
 	g_auto (GStrv) parts = NULL;
 
@@ -694,7 +694,7 @@ gw_auth_token (AmHttpRequest *req, GwCall *call, GPtrArray *templates)
 		return;
 	}
 	call->auth_scheme = g_strdup (t->auth_type != NULL ? t->auth_type : "Any");
-	call->token = gw_bearer_token (am_http_request_get_header (req, call->gw->auth_header));
+	call->token = am_gw_bearer_token (am_http_request_get_header (req, call->gw->auth_header));
 	if (call->token == NULL) {
 		gw_auth_fail (req, call, am_gw_fault_auth_missing (gw_accept (req)));
 		return;
