@@ -86,12 +86,23 @@ epoll_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 		for (int i = 0; i < n; i++) {
 			AmHttpIo *io = ev[i].data.ptr;
 
+			/* closed by an earlier event of this batch (its memory
+			 * is in the graveyard until the batch is done) */
+			if (io->fd < 0)
+				continue;
 			io->on_event (io, ev[i].events);
 		}
+		g_ptr_array_set_size (w->graveyard, 0);
 		if (n < EVENTS_PER_WAIT)
 			break;
 	}
 	return G_SOURCE_CONTINUE;
+}
+
+void
+am_http_worker_defer_free (AmHttpWorker *w, gpointer mem)
+{
+	g_ptr_array_add (w->graveyard, mem);
 }
 
 static GSourceFuncs epoll_funcs = {
@@ -208,6 +219,7 @@ worker_on_tick (gpointer data)
 		worker_close_all (w);
 		g_main_loop_quit (w->loop);
 	}
+	g_ptr_array_set_size (w->graveyard, 0);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -255,6 +267,7 @@ worker_new (AmHttpEngine *e, guint index)
 	w->dns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, am_http_dns_free);
 	w->now = g_get_monotonic_time ();
 	am_http_worker_update_date (w);
+	w->graveyard = g_ptr_array_new_with_free_func (g_free);
 
 	w->ep_source = g_source_new (&epoll_funcs, sizeof (EpollSource));
 	((EpollSource *) w->ep_source)->w = w;
@@ -289,6 +302,7 @@ worker_free (AmHttpWorker *w)
 	g_source_unref (w->tick);
 	g_hash_table_destroy (w->pool);
 	g_hash_table_destroy (w->dns);
+	g_ptr_array_unref (w->graveyard);
 	close (w->epfd);
 	g_main_loop_unref (w->loop);
 	g_main_context_unref (w->ctx);

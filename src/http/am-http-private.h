@@ -165,9 +165,15 @@ struct _AmHttpWorker {
 	gint64 stop_deadline;	/* 0 while running */
 	char date[64];		/* "Date: ...\r\n" */
 	gint64 date_sec;
+	/* Memory of connections closed while a batch of epoll events is being
+	 * dispatched: a later event of the same batch may still point at it. */
+	GPtrArray *graveyard;
 };
 
 void am_http_worker_watch (AmHttpWorker *w, AmHttpIo *io);
+/* g_free @mem once the events being dispatched are done; its io must be
+ * closed already (fd -1), so that they skip it. */
+void am_http_worker_defer_free (AmHttpWorker *w, gpointer mem);
 void am_http_worker_update_date (AmHttpWorker *w);
 
 /* ---- requests and client connections (am-http-server.c) ---- */

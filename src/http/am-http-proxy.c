@@ -248,7 +248,7 @@ up_free (AmHttpUpConn *u)
 	am_http_buf_clear (&u->out);
 	am_http_head_free (&u->head);
 	g_free (u->key);
-	g_free (u);
+	am_http_worker_defer_free (w, u);
 }
 
 void

@@ -653,7 +653,7 @@ conn_free (AmHttpConn *c)
 	w->n_conns--;
 	am_http_buf_clear (&c->in);
 	am_http_buf_clear (&c->out);
-	g_free (CONN (c));
+	am_http_worker_defer_free (w, CONN (c));
 }
 
 /* Close the connection now, whatever it was doing. */
