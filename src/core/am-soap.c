@@ -105,9 +105,8 @@ am_soap_first_element (xmlNode *node)
 	return NULL;
 }
 
-/* Content type -> SOAP version; FALSE when it is neither SOAP media type. */
-static gboolean
-soap_version_of_type (const char *content_type, AmSoapVersion *soap)
+gboolean
+am_soap_version_of_type (const char *content_type, AmSoapVersion *soap)
 {
 	g_autofree char *type = NULL;
 	const char *semi;
@@ -197,7 +196,7 @@ am_soap_parse (const char *content_type, const char *body, gsize len, gsize max_
 	const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 			    XML_PARSE_NOCDATA;
 	AmSoapVersion type_soap = AM_SOAP_11;
-	gboolean have_type = soap_version_of_type (content_type, &type_soap);
+	gboolean have_type = am_soap_version_of_type (content_type, &type_soap);
 	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
 

@@ -52,6 +52,10 @@ AmSoapReply *am_soap_envelope (AmSoapVersion soap, guint status, const char *inn
 AmSoapReply *am_soap_fault (AmSoapVersion soap, guint status, AmSoapFaultCode code,
 			    const char *reason, const char *detail);
 
+/* Content type -> SOAP version (text/xml: 1.1, application/soap+xml: 1.2,
+ * parameters ignored); FALSE for any other type. */
+gboolean am_soap_version_of_type (const char *content_type, AmSoapVersion *soap);
+
 /* Parse a request: @content_type must be a SOAP media type matching the
  * envelope, at most @max_len bytes, XML without a DTD, an Envelope with a
  * Body.  Returns the document (free with xmlFreeDoc) with the Body's first

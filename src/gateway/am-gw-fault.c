@@ -41,6 +41,7 @@
 #include "config.h"
 
 #include "am-gw-fault.h"
+#include "am-soap.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -98,6 +99,8 @@ am_gw_fault_free (AmGwFault *fault)
 	g_free (fault->content_type);
 	g_free (fault->body);
 	g_free (fault->www_authenticate);
+	g_free (fault->soap_reason);
+	g_free (fault->soap_detail);
 	g_free (fault);
 }
 
@@ -224,6 +227,9 @@ am_gw_fault_auth (int code, const char *exception_message, const char *accept)
 		       description);
 	if (status == 401)
 		f->www_authenticate = g_strdup (CHALLENGE);
+	f->soap_code = AM_SOAP_FAULT_CLIENT;
+	f->soap_reason = g_strdup ("Authentication Failure");
+	f->soap_detail = g_strdup (exception_message);
 	return f;
 }
 
@@ -270,9 +276,13 @@ am_gw_fault_runtime (int code, guint status, const char *description, const char
 		type = g_ascii_strdown (content_type, semi ? semi - content_type : -1);
 		g_strstrip (type);
 	}
-	return fault_new (status, type != NULL ? type : "application/xml", "am",
-			  AM_GW_FAULT_RUNTIME_NS, code, "Status report", "Runtime Error",
-			  description);
+	AmGwFault *f = fault_new (status, type != NULL ? type : "application/xml", "am",
+				  AM_GW_FAULT_RUNTIME_NS, code, "Status report", "Runtime Error",
+				  description);
+
+	f->soap_code = AM_SOAP_FAULT_SERVER;
+	f->soap_reason = g_strdup (description);
+	return f;
 }
 
 AmGwFault *
@@ -318,4 +328,40 @@ am_gw_fault_no_api (void)
 	f->body = fault_xml ("am", AM_GW_FAULT_RUNTIME_NS, 404, "Status report", "Not Found",
 			     "The requested resource is not available.");
 	return f;
+}
+
+AmGwFault *
+am_gw_fault_transport_denied (const char *transport, const char *path)
+{
+	AmGwFault *f = g_new0 (AmGwFault, 1);
+	g_autofree char *d = g_strdup_printf ("Unsupported Transport [ %s ]. The requested "
+					      "resource (/%s) is not available.",
+					      transport, path);
+
+	f->status = 403;
+	f->content_type = g_strdup ("application/xml");
+	f->body = fault_xml ("am", AM_GW_FAULT_RUNTIME_NS, 403, "Status report", "Forbidden", d);
+	return f;
+}
+
+void
+am_gw_fault_for_request (AmGwFault *fault, const char *method, const char *content_type)
+{
+	g_autoptr (AmSoapReply) reply = NULL;
+	g_autofree char *detail = NULL;
+	AmSoapVersion soap;
+
+	/* Axis2 builds GET/DELETE/HEAD/OPTIONS as REST whatever the type */
+	if (fault->soap_reason == NULL || method == NULL || strcmp (method, "GET") == 0 ||
+	    strcmp (method, "DELETE") == 0 || strcmp (method, "HEAD") == 0 ||
+	    strcmp (method, "OPTIONS") == 0 || !am_soap_version_of_type (content_type, &soap))
+		return;
+	if (fault->soap_detail != NULL)
+		detail = g_markup_escape_text (fault->soap_detail, -1);
+	reply = am_soap_fault (soap, fault->status, (AmSoapFaultCode) fault->soap_code,
+			       fault->soap_reason, detail);
+	g_free (fault->content_type);
+	g_free (fault->body);
+	fault->content_type = g_steal_pointer (&reply->content_type);
+	fault->body = g_steal_pointer (&reply->body);
 }

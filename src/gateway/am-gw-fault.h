@@ -19,6 +19,11 @@ typedef struct {
 	char *content_type;
 	char *body;
 	char *www_authenticate; /* NULL unless 401 */
+	/* What a SOAP request gets instead (NULL: the same body): faultcode
+	 * Client/Server, reason and optional detail text. */
+	int soap_code;		/* AmSoapFaultCode */
+	char *soap_reason;
+	char *soap_detail;
 } AmGwFault;
 
 void am_gw_fault_free (AmGwFault *fault);
@@ -59,3 +64,13 @@ AmGwFault *am_gw_fault_endpoint_suspended (const char *endpoint_name, const char
 					   const char *content_type);
 /* The `main` sequence: no API matches the request (404). */
 AmGwFault *am_gw_fault_no_api (void);
+/* The `main` sequence: the API exists but not on this transport (403):
+ * @transport "http"/"https", @path the request path without its '/'. */
+AmGwFault *am_gw_fault_transport_denied (const char *transport, const char *path);
+
+/* A SOAP request (@content_type text/xml or application/soap+xml) gets its
+ * fault as a SOAP fault of its version, as APIAuthenticationHandler
+ * (Client, "Authentication Failure", the exception message) and the
+ * `fault` sequence (Server, ERROR_MESSAGE) send them; any other request,
+ * or a fault without a SOAP form, is left as it is. */
+void am_gw_fault_for_request (AmGwFault *fault, const char *method, const char *content_type);

@@ -181,7 +181,9 @@ gw_call_free (gpointer p)
 
 /* CORSRequestHandler's headers: the API's handler properties when it has
  * its own allowedOrigins, else CORSConfiguration when enabled.  FALSE when
- * CORS is off for this request. */
+ * CORS is off for this request.  As _cors_request_handler_ does, a
+ * backend's own Allow-Origin/-Methods/-Headers are kept; Allow-Credentials
+ * is always set when configured. */
 static gboolean
 gw_cors_headers (AmHttpRequest *req, GwCall *call)
 {
@@ -211,25 +213,30 @@ gw_cors_headers (AmHttpRequest *req, GwCall *call)
 	for (guint i = 0; list[i] != NULL; i++) {
 		g_strstrip (list[i]);
 		if (strcmp (list[i], "*") == 0 || g_strcmp0 (list[i], origin) == 0) {
-			am_http_request_set_response_header (req, "Access-Control-Allow-Origin",
-							     list[i]);
+			am_http_request_default_response_header (req, "Access-Control-Allow-Origin",
+								 list[i]);
 			break;
 		}
 	}
 	if (methods != NULL)
-		am_http_request_set_response_header (req, "Access-Control-Allow-Methods", methods);
+		am_http_request_default_response_header (req, "Access-Control-Allow-Methods",
+							 methods);
 	if (headers != NULL)
-		am_http_request_set_response_header (req, "Access-Control-Allow-Headers", headers);
+		am_http_request_default_response_header (req, "Access-Control-Allow-Headers",
+							 headers);
 	if (credentials)
 		am_http_request_set_response_header (req, "Access-Control-Allow-Credentials", "true");
 	return TRUE;
 }
+
+static const char *gw_content_type (AmHttpRequest *req);
 
 static void
 gw_respond_fault (AmHttpRequest *req, GwCall *call, AmGwFault *fault)
 {
 	g_autoptr (AmGwFault) f = fault;
 
+	am_gw_fault_for_request (f, am_http_request_get_method (req), gw_content_type (req));
 	if (f->www_authenticate != NULL)
 		am_http_request_set_response_header (req, "WWW-Authenticate", f->www_authenticate);
 	gw_cors_headers (req, call);
@@ -762,6 +769,24 @@ gw_authenticate (AmHttpRequest *req, GwCall *call)
 
 /* ---- routing ---- */
 
+/* API.canProcess: transports="http" or "https" limits the API to that
+ * listener; empty (or both named) allows either. */
+static gboolean
+gw_transport_allowed (const AmGwApi *api, gboolean tls)
+{
+	g_auto (GStrv) list = NULL;
+
+	if (api->transports == NULL || *api->transports == '\0')
+		return TRUE;
+	list = g_strsplit (api->transports, ",", -1);
+	for (guint i = 0; list[i] != NULL; i++) {
+		g_strstrip (list[i]);
+		if (g_ascii_strcasecmp (list[i], tls ? "https" : "http") == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static AmGwMatchStatus
 gw_match (GwCall *call, const char *method, const char *target)
 {
@@ -803,6 +828,16 @@ am_gw_pipeline_handle (AmHttpRequest *req, gpointer data)
 	}
 	if (st == AM_GW_MATCH_NO_API) {
 		gw_respond_fault (req, call, am_gw_fault_no_api ());
+		return;
+	}
+	if (!gw_transport_allowed (call->match.api, am_http_request_is_tls (req))) {
+		/* TRANSPORT_DENIED: no API takes it; `main` answers */
+		const char *target = am_http_request_get_target (req);
+
+		gw_respond_fault (req, call,
+				  am_gw_fault_transport_denied (
+					  am_http_request_is_tls (req) ? "https" : "http",
+					  target[0] == '/' ? target + 1 : target));
 		return;
 	}
 	if (g_strcmp0 (method, "OPTIONS") == 0 && st != AM_GW_MATCH_NO_RESOURCE &&

@@ -318,21 +318,23 @@ am_http_edits_cover (GArray *edits, gboolean response, const char *name)
 	for (guint i = 0; i < edits->len; i++) {
 		AmHttpEdit *e = &g_array_index (edits, AmHttpEdit, i);
 
-		if (e->response == response && g_ascii_strcasecmp (e->name, name) == 0)
+		if (e->response == response && !e->fallback &&
+		    g_ascii_strcasecmp (e->name, name) == 0)
 			return TRUE;
 	}
 	return FALSE;
 }
 
 void
-am_http_edits_write (GArray *edits, gboolean response, AmHttpBuf *out)
+am_http_edits_write (GArray *edits, gboolean response, const AmHttpHead *hs, AmHttpBuf *out)
 {
 	if (edits == NULL)
 		return;
 	for (guint i = 0; i < edits->len; i++) {
 		AmHttpEdit *e = &g_array_index (edits, AmHttpEdit, i);
 
-		if (e->response != response || e->value == NULL)
+		if (e->response != response || e->value == NULL ||
+		    (e->fallback && hs != NULL && am_http_head_get (hs, e->name) != NULL))
 			continue;
 		am_http_buf_append_str (out, e->name);
 		am_http_buf_append (out, ": ", 2);

@@ -99,12 +99,15 @@ typedef struct {
 	char *name;
 	char *value;		/* NULL: remove */
 	gboolean response;	/* applies to the response, not the upstream request */
+	gboolean fallback;	/* only when @hs has no such header */
 } AmHttpEdit;
 
-/* Whether an edit for that direction names @name. */
+/* Whether an edit for that direction replaces @name (fallbacks do not). */
 gboolean am_http_edits_cover (GArray *edits, gboolean response, const char *name);
-/* Append "name: value\r\n" for each edit with a value. */
-void am_http_edits_write (GArray *edits, gboolean response, AmHttpBuf *out);
+/* Append "name: value\r\n" for each edit with a value; a fallback edit
+ * only when @hs (may be NULL) has no header of its name. */
+void am_http_edits_write (GArray *edits, gboolean response, const AmHttpHead *hs,
+			  AmHttpBuf *out);
 
 /* ---- sockets (am-http-io.c) ---- */
 

@@ -667,7 +667,7 @@ up_write_head (AmHttpUpConn *u, AmHttpRequest *req)
 		am_http_buf_append_str (out, am_http_head_value (hs, i));
 		am_http_buf_append (out, "\r\n", 2);
 	}
-	am_http_edits_write (req->edits, FALSE, out);
+	am_http_edits_write (req->edits, FALSE, hs, out);
 	if (am_http_head_get (hs, "Host") == NULL && !am_http_edits_cover (req->edits, FALSE, "Host"))
 		am_http_buf_printf (out, "Host: %s:%u\r\n", req->up_host, req->up_port);
 	if (req->chunked)

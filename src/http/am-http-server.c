@@ -219,9 +219,10 @@ am_http_request_has_body (AmHttpRequest *req)
 }
 
 static void
-request_edit (AmHttpRequest *req, gboolean response, const char *name, const char *value)
+request_edit (AmHttpRequest *req, gboolean response, const char *name, const char *value,
+	      gboolean fallback)
 {
-	AmHttpEdit e = { g_strdup (name), g_strdup (value), response };
+	AmHttpEdit e = { g_strdup (name), g_strdup (value), response, fallback };
 
 	g_return_if_fail (am_http_is_token (name));
 	g_return_if_fail (value == NULL || am_http_is_field_value (value));
@@ -259,26 +260,34 @@ void
 am_http_request_set_header (AmHttpRequest *req, const char *name, const char *value)
 {
 	g_return_if_fail (value != NULL);
-	request_edit (req, FALSE, name, value);
+	request_edit (req, FALSE, name, value, FALSE);
 }
 
 void
 am_http_request_remove_header (AmHttpRequest *req, const char *name)
 {
-	request_edit (req, FALSE, name, NULL);
+	request_edit (req, FALSE, name, NULL, FALSE);
 }
 
 void
 am_http_request_set_response_header (AmHttpRequest *req, const char *name, const char *value)
 {
 	g_return_if_fail (value != NULL);
-	request_edit (req, TRUE, name, value);
+	request_edit (req, TRUE, name, value, FALSE);
+}
+
+void
+am_http_request_default_response_header (AmHttpRequest *req, const char *name,
+					  const char *value)
+{
+	g_return_if_fail (value != NULL);
+	request_edit (req, TRUE, name, value, TRUE);
 }
 
 void
 am_http_request_remove_response_header (AmHttpRequest *req, const char *name)
 {
-	request_edit (req, TRUE, name, NULL);
+	request_edit (req, TRUE, name, NULL, FALSE);
 }
 
 void
@@ -363,7 +372,7 @@ am_http_request_write_head (AmHttpRequest *req, guint status, const char *reason
 		am_http_buf_append_str (out, am_http_head_value (hs, i));
 		am_http_buf_append (out, "\r\n", 2);
 	}
-	am_http_edits_write (req->edits, TRUE, out);
+	am_http_edits_write (req->edits, TRUE, hs, out);
 	if (content_length >= 0)
 		am_http_buf_printf (out, "Content-Length: %" G_GINT64_FORMAT "\r\n", content_length);
 	else if (body && req->minor >= 1) {

@@ -198,6 +198,10 @@ void am_http_request_add_forwarded_headers (AmHttpRequest *req);
 void am_http_request_set_response_header (AmHttpRequest *req, const char *name,
 					  const char *value);
 void am_http_request_remove_response_header (AmHttpRequest *req, const char *name);
+/* A response header only for when the response has none of that name (a
+ * proxied backend's own header wins): _cors_request_handler_'s rule. */
+void am_http_request_default_response_header (AmHttpRequest *req, const char *name,
+					      const char *value);
 
 /* A direct response; @content_type may be NULL when @len is 0.  The body is
  * copied.  FALSE (nothing done) if the request is not waiting for an answer. */

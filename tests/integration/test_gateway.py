@@ -81,6 +81,8 @@ class Backend:
                 outer.seen.append(rec)
                 body = json.dumps(rec).encode()
                 self.send_response(200)
+                if "own-cors" in self.path:  # a backend with its own CORS answer
+                    self.send_header("Access-Control-Allow-Origin", "https://backend.example")
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -137,9 +139,10 @@ def resource_xml(api, i, methods, mapping, prod, sandbox):
             'analytics.APIMgtResponseHandler"/><send/></outSequence></resource>')
 
 
-def api_xml(backend, name="PizzaShackAPI", context="/pizzashack", version="1.0.0", prod_urls=None):
+def api_xml(backend, name="PizzaShackAPI", context="/pizzashack", version="1.0.0", prod_urls=None,
+            methods="GET", transports=""):
     """A 2.1 Publisher's API file: GET /menu, GET /order/{orderId}, GET
-    /public; production at <backend>/api/ (or a failover group of
+    /public (@methods); production at <backend>/api/ (or a failover group of
     @prod_urls), sandbox at <backend>/sandbox/."""
     api = f"admin--{name}"
     if prod_urls:
@@ -147,12 +150,12 @@ def api_xml(backend, name="PizzaShackAPI", context="/pizzashack", version="1.0.0
     else:
         prod = lambda n: endpoint_xml(n, backend.url("/api/"))  # noqa: E731
     sandbox = lambda n: endpoint_xml(n, backend.url("/sandbox/"))  # noqa: E731
-    resources = "".join(resource_xml(api, i, "GET", m, prod, sandbox)
+    resources = "".join(resource_xml(api, i, methods, m, prod, sandbox)
                         for i, m in enumerate(("/menu", "/order/{orderId}", "/public")))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<api xmlns="http://ws.apache.org/ns/synapse" name="{api}" context="{context}/{version}"'
-        f' version="{version}" version-type="context">{resources}<handlers>'
+        f' version="{version}" version-type="context" transports="{transports}">{resources}<handlers>'
         '<handler class="org.wso2.carbon.apimgt.gateway.handlers.common.APIMgtLatencyStatsHandler"/>'
         '<handler class="org.wso2.carbon.apimgt.gateway.handlers.security.CORSRequestHandler">'
         '<property name="apiImplementationType" value="ENDPOINT"/></handler>'
@@ -559,3 +562,89 @@ def test_access_log_reopened_on_sigusr1(gw):
     assert "rotated=1" in log.read_text()
     assert "rotated=1" not in rotated.read_text() and rotated.read_text() == before
     assert OK.token not in log.read_text()
+
+
+def test_transports_enforced(gw, km, backend):
+    """transports="https": the http listener answers main's 403."""
+    s = Seed(app_name="GwTlsApp", api_name="TlsAPI", context_template="/tlsonly", resources=RESOURCES)
+    wso2rows.apply_sqlite(km.home / AM_DB, wso2rows.seed_sql(s))
+    deploy(gw.home, api_xml(backend, name="TlsAPI", context="/tlsonly", transports="https"),
+           "admin--TlsAPI_v1.0.0.xml")
+    r = wait_status(gw, "/tlsonly/1.0.0/menu", s.token, 403, timeout=3.0)
+    assert r.status_code == 403, r.text
+    before = len(backend.seen)
+    r = call(gw, "/tlsonly/1.0.0/menu", s.token)
+    assert r.status_code == 403 and len(backend.seen) == before  # never forwarded
+    assert "<am:code>403</am:code>" in r.text
+    assert "Unsupported Transport [ http ]. The requested resource (/tlsonly/1.0.0/menu) " \
+           "is not available." in r.text
+    r = call(gw, "/tlsonly/1.0.0/menu", s.token, https=True)
+    assert r.status_code == 200, r.text
+    (gw.home / API_DIR / "admin--TlsAPI_v1.0.0.xml").unlink()
+
+
+def test_soap_requests_get_soap_faults(gw, km, backend):
+    s = Seed(app_name="GwSoapApp", api_name="SoapAPI", context_template="/soapy",
+             resources=[Resource("/menu", "POST")])
+    wso2rows.apply_sqlite(km.home / AM_DB, wso2rows.seed_sql(s))
+    deploy(gw.home, api_xml(backend, name="SoapAPI", context="/soapy", methods="POST"),
+           "admin--SoapAPI_v1.0.0.xml")
+    wait_status(gw, "/soapy/1.0.0/menu", None, 405, timeout=3.0)
+    envelope = ('<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+                '<soapenv:Body><getMenu/></soapenv:Body></soapenv:Envelope>')
+    with http_session() as h:
+        url = f"http://127.0.0.1:{gw.ports['nio_http']}/soapy/1.0.0/menu"
+        # SOAP 1.1 without a token: APIAuthenticationHandler's SOAP fault
+        r = h.post(url, data=envelope, headers={"Content-Type": "text/xml; charset=UTF-8",
+                                                 "SOAPAction": "urn:getMenu"}, timeout=30)
+        assert r.status_code == 401, r.text
+        assert r.headers["Content-Type"].startswith("text/xml")
+        assert "<faultcode>soapenv:Client</faultcode>" in r.text
+        assert "<faultstring>Authentication Failure</faultstring>" in r.text
+        assert "Required OAuth credentials not provided" in r.text
+        # SOAP 1.2, wrong verb on a resource: the fault sequence's SOAP fault
+        r = h.put(url, data=envelope.replace("http://schemas.xmlsoap.org/soap/envelope/",
+                                             "http://www.w3.org/2003/05/soap-envelope"),
+                  headers={"Content-Type": "application/soap+xml"}, timeout=30)
+        assert r.status_code == 405, r.text
+        assert r.headers["Content-Type"].startswith("application/soap+xml")
+        assert "http://www.w3.org/2003/05/soap-envelope" in r.text
+        assert "Method not allowed for given API resource" in r.text
+        # the same call as plain XML keeps the ams:fault
+        r = h.post(url, data="<getMenu/>", headers={"Content-Type": "application/xml"}, timeout=30)
+        assert r.status_code == 401 and "<ams:code>900902</ams:code>" in r.text
+        # and with a token, the SOAP call reaches the backend
+        r = h.post(url, data=envelope, headers={"Content-Type": "text/xml", "SOAPAction": "urn:getMenu",
+                                                 "Authorization": f"Bearer {s.token}"}, timeout=30)
+        assert r.status_code == 200, r.text
+    (gw.home / API_DIR / "admin--SoapAPI_v1.0.0.xml").unlink()
+
+
+def test_backend_cors_headers_win(gw):
+    """_cors_request_handler_ sets Allow-Origin only when the backend did not."""
+    r = call(gw, "/pizzashack/1.0.0/order/own-cors", OK.token, Origin="https://app.example")
+    assert r.status_code == 200, r.text
+    assert r.headers["Access-Control-Allow-Origin"] == "https://backend.example"
+    assert r.headers.get("Access-Control-Allow-Methods")  # the gateway's, the backend has none
+    r = call(gw, "/pizzashack/1.0.0/order/7", OK.token, Origin="https://app.example")
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_default_version_api(gw, backend):
+    """WSO2's default_api_template.xml: /pizzashack/... is served by the
+    default version (/pizzashack/1.0.0/...), with its token rules."""
+    text = (REPO / "tests/data/synapse/api/admin--PizzaShackAPI.xml").read_text()
+    deploy(gw.home, text, "admin--PizzaShackAPI.xml")
+    try:
+        r = wait_status(gw, "/pizzashack/menu?x=1", OK.token, 200, timeout=3.0)
+        assert r.status_code == 200, r.text
+        assert r.json()["path"] == "/api/menu?x=1"
+        assert "wso2_am_api_default_version" not in r.json()["headers"]
+        assert call(gw, "/pizzashack/order/9", OK.token).json()["path"] == "/api/order/9"
+        assert auth_code(call(gw, "/pizzashack/menu")) == 900902
+        assert auth_code(call(gw, "/pizzashack/menu", "not-a-token")) == 900901
+        assert call(gw, "/pizzashack/nothing", OK.token).status_code == 404
+    finally:
+        (gw.home / API_DIR / "admin--PizzaShackAPI.xml").unlink()
+    r = wait_status(gw, "/pizzashack/menu", OK.token, 404, timeout=3.0)
+    assert r.status_code == 404

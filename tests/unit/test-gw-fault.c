@@ -297,6 +297,68 @@ test_runtime_message_type (void)
 	}
 }
 
+/* A SOAP request gets the fault as a SOAP fault of its version. */
+static void
+test_soap_faults (void)
+{
+	static const char *const soap11 =
+		"http://schemas.xmlsoap.org/soap/envelope/";
+	g_autoptr (AmGwFault) auth = am_gw_fault_auth_refused (900901, "/ctx/1.0", "1.0", NULL);
+	g_autoptr (AmGwFault) auth12 = am_gw_fault_auth_missing (NULL);
+	g_autoptr (AmGwFault) runtime = am_gw_fault_endpoint (101503, "POST", "text/xml");
+	g_autoptr (AmGwFault) rest = am_gw_fault_auth_missing (NULL);
+	g_autoptr (AmGwFault) get = am_gw_fault_auth_missing (NULL);
+	g_autoptr (AmGwFault) main_seq = am_gw_fault_no_api ();
+	g_autofree char *main_body = g_strdup (main_seq->body);
+
+	/* SOAP 1.1: faultcode Client, "Authentication Failure", the exception
+	 * message as detail; the status stays */
+	am_gw_fault_for_request (auth, "POST", "text/xml; charset=UTF-8");
+	g_assert_cmpuint (auth->status, ==, 401);
+	g_assert_true (g_str_has_prefix (auth->content_type, "text/xml"));
+	g_assert_nonnull (strstr (auth->body, soap11));
+	g_assert_nonnull (strstr (auth->body, "<faultcode>soapenv:Client</faultcode>"));
+	g_assert_nonnull (strstr (auth->body, "<faultstring>Authentication Failure</faultstring>"));
+	g_assert_nonnull (strstr (auth->body, "<detail>Access failure for API: /ctx/1.0, version: "
+					      "1.0 status: (900901) - Invalid Credentials</detail>"));
+	g_assert_nonnull (auth->www_authenticate);
+
+	/* SOAP 1.2 */
+	am_gw_fault_for_request (auth12, "POST", "application/soap+xml;action=urn:x");
+	g_assert_true (g_str_has_prefix (auth12->content_type, "application/soap+xml"));
+	g_assert_nonnull (strstr (auth12->body, "http://www.w3.org/2003/05/soap-envelope"));
+	g_assert_nonnull (strstr (auth12->body, "<soapenv:Value>soapenv:Sender</soapenv:Value>"));
+	g_assert_nonnull (strstr (auth12->body, "Required OAuth credentials not provided"));
+
+	/* the fault sequence: Server, ERROR_MESSAGE as the reason */
+	am_gw_fault_for_request (runtime, "POST", "text/xml");
+	g_assert_cmpuint (runtime->status, ==, 500);
+	g_assert_nonnull (strstr (runtime->body, "<faultcode>soapenv:Server</faultcode>"));
+	g_assert_nonnull (strstr (runtime->body,
+				  "<faultstring>Error connecting to the back end</faultstring>"));
+
+	/* REST content and body-less methods keep the am/ams fault */
+	am_gw_fault_for_request (rest, "POST", "application/xml");
+	g_assert_nonnull (strstr (rest->body, "<ams:fault"));
+	am_gw_fault_for_request (get, "GET", "text/xml");
+	g_assert_nonnull (strstr (get->body, "<ams:fault"));
+	/* main's payloadFactory has no SOAP form */
+	am_gw_fault_for_request (main_seq, "POST", "text/xml");
+	g_assert_cmpstr (main_seq->body, ==, main_body);
+}
+
+static void
+test_transport_denied (void)
+{
+	g_autoptr (AmGwFault) f = am_gw_fault_transport_denied ("http", "secure/1.0/menu?a=1&b=2");
+
+	g_assert_cmpuint (f->status, ==, 403);
+	g_assert_cmpstr (f->content_type, ==, "application/xml");
+	check_xml (f, AM_GW_FAULT_RUNTIME_NS, "am", 403, "Forbidden",
+		   "Unsupported Transport [ http ]. The requested resource "
+		   "(/secure/1.0/menu?a=1&b=2) is not available.");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -308,5 +370,7 @@ main (int argc, char **argv)
 	g_test_add_func ("/gw-fault/auth/escaping", test_escaping);
 	g_test_add_func ("/gw-fault/runtime/bodies", test_runtime);
 	g_test_add_func ("/gw-fault/runtime/message-type", test_runtime_message_type);
+	g_test_add_func ("/gw-fault/soap", test_soap_faults);
+	g_test_add_func ("/gw-fault/transport-denied", test_transport_denied);
 	return g_test_run ();
 }
