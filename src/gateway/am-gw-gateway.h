@@ -35,7 +35,6 @@ typedef struct {
 	GMutex lock;		/* counters only: the /metrics reader takes it too */
 	GHashTable *counters;	/* API qualified name ("-": none) -> AmGwCounters */
 	GHashTable *rr;		/* load-balance group key -> next index (GUINT_TO_POINTER) */
-	GHashTable *endpoints;	/* leaf endpoint key -> AmGwEpState */
 	GHashTable *schemes;	/* "context\nversion" -> AmGwSchemes */
 	GString *log;		/* access log lines not yet written */
 	GSource *flush;
@@ -67,6 +66,14 @@ struct _AmGateway {
 	AmGwKeyClient *keyclient;
 	AmGwAuthSvc *authsvc;
 	AmHttpEngine *engine;
+
+	/* Endpoint health is the node's, as in synapse (one EndpointContext
+	 * per endpoint for every worker): leaf endpoint key -> GwEpState
+	 * under ep_lock; ep_troubled counts the entries that are failing or
+	 * suspended, so that healthy traffic never takes the lock. */
+	GMutex ep_lock;
+	GHashTable *endpoints;
+	gint ep_troubled;
 
 	int access_fd;			/* repository/logs/http_gw_access.log, -1 if none */
 	GMutex workers_lock;

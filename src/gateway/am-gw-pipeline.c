@@ -45,7 +45,7 @@
 #define GW_LOG_FLUSH_BYTES 16384
 #define GW_LOG_FLUSH_MS 1000
 
-/* One leaf endpoint's health on one worker (synapse EndpointContext). */
+/* One leaf endpoint's health on this node (synapse EndpointContext). */
 typedef struct {
 	gint64 suspended_until; /* monotonic usec; 0: active */
 	gint64 next_suspend_ms; /* the next suspension's length; 0: initialDuration */
@@ -128,7 +128,6 @@ gw_worker (AmGateway *gw)
 	g_mutex_init (&w->lock);
 	w->counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 	w->rr = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-	w->endpoints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 	w->schemes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, gw_schemes_free);
 	w->log = g_string_sized_new (GW_LOG_FLUSH_BYTES + 1024);
 	w->flush = g_timeout_source_new (GW_LOG_FLUSH_MS);
@@ -152,7 +151,6 @@ am_gw_worker_free (gpointer p)
 	g_source_unref (w->flush);
 	g_hash_table_unref (w->counters);
 	g_hash_table_unref (w->rr);
-	g_hash_table_unref (w->endpoints);
 	g_hash_table_unref (w->schemes);
 	g_string_free (w->log, TRUE);
 	g_mutex_clear (&w->lock);
@@ -331,54 +329,78 @@ gw_codes_contain (const GArray *codes, int code)
  * counts toward retriesBeforeSuspension; any other error that
  * suspendOnFailure covers (an empty list covers all) suspends the endpoint
  * for initialDuration, growing by progressionFactor up to maximumDuration. */
-static void
-gw_ep_failed (AmGwWorker *w, const AmGwEndpoint *ep, int code)
+static gboolean
+gw_ep_troubled (const GwEpState *st)
 {
-	GwEpState *st = g_hash_table_lookup (w->endpoints, gw_ep_key (ep));
+	return st->failures > 0 || st->next_suspend_ms > 0;
+}
+
+static void
+gw_ep_failed (AmGateway *gw, const AmGwEndpoint *ep, int code)
+{
+	g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gw->ep_lock);
+	GwEpState *st = g_hash_table_lookup (gw->endpoints, gw_ep_key (ep));
+	gboolean was, suspend;
 	gint64 ms;
 
 	if (st == NULL) {
 		st = g_new0 (GwEpState, 1);
-		g_hash_table_insert (w->endpoints, g_strdup (gw_ep_key (ep)), st);
+		g_hash_table_insert (gw->endpoints, g_strdup (gw_ep_key (ep)), st);
 	}
-	if (gw_codes_contain (ep->mark_error_codes, code)) {
-		if (++st->failures <= ep->mark_retries)
-			return;
-	} else if (ep->suspend_error_codes != NULL && ep->suspend_error_codes->len > 0 &&
-		   !gw_codes_contain (ep->suspend_error_codes, code)) {
-		return;
-	}
+	was = gw_ep_troubled (st);
+	if (gw_codes_contain (ep->mark_error_codes, code))
+		suspend = ++st->failures > ep->mark_retries;
+	else
+		suspend = ep->suspend_error_codes == NULL || ep->suspend_error_codes->len == 0 ||
+			  gw_codes_contain (ep->suspend_error_codes, code);
 	ms = st->next_suspend_ms > 0 ? st->next_suspend_ms : ep->suspend_initial_ms;
-	if (ms <= 0)
-		return;
-	st->suspended_until = g_get_monotonic_time () + ms * 1000;
-	st->next_suspend_ms = (gint64) MIN ((double) ms * MAX (ep->suspend_progression, 1.0),
-					    (double) ep->suspend_maximum_ms);
-	st->failures = 0;
-	g_message ("endpoint %s suspended for %" G_GINT64_FORMAT " ms after error %d",
-		   gw_ep_key (ep), ms, code);
+	if (suspend && ms > 0) {
+		st->suspended_until = g_get_monotonic_time () + ms * 1000;
+		st->next_suspend_ms = (gint64) MIN ((double) ms * MAX (ep->suspend_progression, 1.0),
+						    (double) ep->suspend_maximum_ms);
+		st->failures = 0;
+		g_message ("endpoint %s suspended for %" G_GINT64_FORMAT " ms after error %d",
+			   gw_ep_key (ep), ms, code);
+	}
+	if (!was && gw_ep_troubled (st))
+		g_atomic_int_inc (&gw->ep_troubled);
+	else if (was && !gw_ep_troubled (st))
+		g_atomic_int_add (&gw->ep_troubled, -1);
 }
 
 static void
-gw_ep_ok (AmGwWorker *w, const AmGwEndpoint *ep)
+gw_ep_ok (AmGateway *gw, const AmGwEndpoint *ep)
 {
-	GwEpState *st = g_hash_table_lookup (w->endpoints, gw_ep_key (ep));
+	GwEpState *st;
 
-	if (st != NULL && (st->failures > 0 || st->next_suspend_ms > 0)) {
+	if (g_atomic_int_get (&gw->ep_troubled) == 0)
+		return;
+	g_mutex_lock (&gw->ep_lock);
+	st = g_hash_table_lookup (gw->endpoints, gw_ep_key (ep));
+	if (st != NULL && gw_ep_troubled (st)) {
 		if (st->next_suspend_ms > 0)
 			g_message ("endpoint %s is active again", gw_ep_key (ep));
 		st->failures = 0;
 		st->next_suspend_ms = 0;
 		st->suspended_until = 0;
+		g_atomic_int_add (&gw->ep_troubled, -1);
 	}
+	g_mutex_unlock (&gw->ep_lock);
 }
 
 static gboolean
-gw_ep_suspended (AmGwWorker *w, const AmGwEndpoint *ep, gint64 now)
+gw_ep_suspended (AmGateway *gw, const AmGwEndpoint *ep, gint64 now)
 {
-	GwEpState *st = g_hash_table_lookup (w->endpoints, gw_ep_key (ep));
+	GwEpState *st;
+	gboolean suspended;
 
-	return st != NULL && st->suspended_until > now;
+	if (g_atomic_int_get (&gw->ep_troubled) == 0)
+		return FALSE;
+	g_mutex_lock (&gw->ep_lock);
+	st = g_hash_table_lookup (gw->endpoints, gw_ep_key (ep));
+	suspended = st != NULL && st->suspended_until > now;
+	g_mutex_unlock (&gw->ep_lock);
+	return suspended;
 }
 
 /* @uri with {uri.var.name} replaced by the request's (encoded) values;
@@ -484,7 +506,7 @@ gw_send_next (AmHttpRequest *req, GwCall *call)
 	while (call->next_candidate < call->candidates->len) {
 		const AmGwEndpoint *ep = g_ptr_array_index (call->candidates, call->next_candidate++);
 
-		if (gw_ep_suspended (call->w, ep, now)) {
+		if (gw_ep_suspended (call->gw, ep, now)) {
 			if (suspended == NULL)
 				suspended = ep;
 			continue;
@@ -889,7 +911,7 @@ am_gw_pipeline_upstream_error (AmHttpRequest *req, AmHttpFailure failure, gpoint
 	call->upstream_errors++;
 	g_warning ("%s: %s: endpoint %s (%s): %s", call->id, call->api_name,
 		   gw_ep_key (call->current), call->upstream, am_http_failure_to_string (failure));
-	gw_ep_failed (call->w, call->current, call->last_code);
+	gw_ep_failed (call->gw, call->current, call->last_code);
 	connect_failed = failure == AM_HTTP_FAIL_CONNECT_REFUSED ||
 			 failure == AM_HTTP_FAIL_CONNECT_TIMEOUT || failure == AM_HTTP_FAIL_RESOLVE ||
 			 failure == AM_HTTP_FAIL_TLS;
@@ -998,7 +1020,7 @@ am_gw_pipeline_done (AmHttpRequest *req, const AmHttpStats *stats, gpointer data
 
 	if (call != NULL && call->current != NULL && stats->error == AM_HTTP_FAIL_NONE &&
 	    stats->upstream_latency_us >= 0)
-		gw_ep_ok (w, call->current);
+		gw_ep_ok (call->gw, call->current);
 	gw_count (w, call, stats);
 	gw_log (w, req, call, stats);
 }
