@@ -36,7 +36,7 @@
 #define DEFAULT_TTL_S 900
 
 typedef struct {
-	AmKeyValidationInfo *info;
+	AmGwResult *result;
 	gint64 expires;	      /* usec since the epoch */
 	gboolean token_bound; /* @expires is the token's own expiry */
 } CacheResult;
@@ -57,15 +57,58 @@ struct _AmGwCache {
 	gint64 ttl;	      /* usec */
 	guint shard_capacity; /* results per shard */
 	gint64 (*now) (void);
+	AmGwResult *invalid;  /* the answer for a token known invalid */
 	CacheShard shards[CACHE_SHARDS];
 };
+
+static AmKeyValidationInfo *invalid_credentials (void);
+
+struct _AmGwResult {
+	AmKeyValidationInfo *info;
+};
+
+static void
+result_clear (gpointer p)
+{
+	AmGwResult *result = p;
+
+	am_key_validation_info_free (result->info);
+}
+
+AmGwResult *
+am_gw_result_new (AmKeyValidationInfo *info)
+{
+	AmGwResult *result = g_atomic_rc_box_new0 (AmGwResult);
+
+	result->info = info;
+	return result;
+}
+
+AmGwResult *
+am_gw_result_ref (AmGwResult *result)
+{
+	return g_atomic_rc_box_acquire (result);
+}
+
+void
+am_gw_result_unref (AmGwResult *result)
+{
+	if (result != NULL)
+		g_atomic_rc_box_release_full (result, result_clear);
+}
+
+const AmKeyValidationInfo *
+am_gw_result_info (const AmGwResult *result)
+{
+	return result->info;
+}
 
 static void
 cache_result_free (gpointer p)
 {
 	CacheResult *r = p;
 
-	am_key_validation_info_free (r->info);
+	am_gw_result_unref (r->result);
 	g_free (r);
 }
 
@@ -89,6 +132,7 @@ am_gw_cache_new_full (gboolean enabled, gint64 ttl_s, guint capacity)
 		capacity = AM_GW_CACHE_DEFAULT_CAPACITY;
 	cache->shard_capacity = MAX (1, capacity / CACHE_SHARDS);
 	cache->now = g_get_real_time;
+	cache->invalid = am_gw_result_new (invalid_credentials ());
 	for (guint i = 0; i < CACHE_SHARDS; i++) {
 		g_mutex_init (&cache->shards[i].lock);
 		cache->shards[i].tokens =
@@ -115,6 +159,7 @@ am_gw_cache_free (AmGwCache *cache)
 		g_hash_table_unref (cache->shards[i].tokens);
 		g_mutex_clear (&cache->shards[i].lock);
 	}
+	am_gw_result_unref (cache->invalid);
 	g_free (cache);
 }
 
@@ -131,14 +176,46 @@ am_gw_cache_set_clock (AmGwCache *cache, gint64 (*now) (void))
 }
 
 /* context/version+resource:verb:authLevel: the key after "token:". */
+/* The key after "token:" into @buf when it fits (lookups allocate
+ * nothing), else a new string in *@heap. */
+static const char *
+key_rest_in (const AmKeyValidationRequest *req, char *buf, gsize size, char **heap)
+{
+	const char *parts[] = { req->context ? req->context : "null",
+				"/",
+				req->version ? req->version : "null",
+				req->matching_resource ? req->matching_resource : "null",
+				":",
+				req->http_verb ? req->http_verb : "null",
+				":",
+				req->required_auth_level ? req->required_auth_level : "null" };
+	gsize n = 0;
+
+	*heap = NULL;
+	for (guint i = 0; i < G_N_ELEMENTS (parts); i++) {
+		gsize len = strlen (parts[i]);
+
+		if (n + len >= size) {
+			*heap = g_strjoinv ("", (char **) (const char *const[]){
+							parts[0], parts[1], parts[2], parts[3],
+							parts[4], parts[5], parts[6], parts[7], NULL });
+			return *heap;
+		}
+		memcpy (buf + n, parts[i], len);
+		n += len;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static char *
 key_rest (const AmKeyValidationRequest *req)
 {
-	return g_strconcat (req->context ? req->context : "null", "/",
-			    req->version ? req->version : "null",
-			    req->matching_resource ? req->matching_resource : "null", ":",
-			    req->http_verb ? req->http_verb : "null", ":",
-			    req->required_auth_level ? req->required_auth_level : "null", NULL);
+	char buf[256];
+	char *heap;
+	const char *k = key_rest_in (req, buf, sizeof buf, &heap);
+
+	return heap != NULL ? heap : g_strdup (k);
 }
 
 char *
@@ -184,11 +261,13 @@ token_mark_invalid (CacheShard *shard, CacheToken *t, gint64 until)
 	t->invalid_until = until;
 }
 
-AmKeyValidationInfo *
-am_gw_cache_lookup (AmGwCache *cache, const AmKeyValidationRequest *req)
+AmGwResult *
+am_gw_cache_lookup_shared (AmGwCache *cache, const AmKeyValidationRequest *req)
 {
-	g_autofree char *rest = NULL;
-	AmKeyValidationInfo *found = NULL;
+	char buf[512];
+	g_autofree char *heap = NULL;
+	const char *rest;
+	AmGwResult *found = NULL;
 	CacheShard *shard;
 	CacheToken *t;
 	CacheResult *r;
@@ -196,26 +275,34 @@ am_gw_cache_lookup (AmGwCache *cache, const AmKeyValidationRequest *req)
 
 	if (!cache->enabled || req->access_token == NULL)
 		return NULL;
-	rest = key_rest (req);
+	rest = key_rest_in (req, buf, sizeof buf, &heap);
 	now = cache->now ();
 	shard = shard_of (cache, req->access_token);
 	g_mutex_lock (&shard->lock);
 	t = g_hash_table_lookup (shard->tokens, req->access_token);
 	r = t != NULL ? g_hash_table_lookup (t->results, rest) : NULL;
 	if (t != NULL && t->invalid_until > now) {
-		found = invalid_credentials ();
+		found = am_gw_result_ref (cache->invalid);
 	} else if (r != NULL && now < r->expires) {
-		found = am_key_validation_info_copy (r->info);
+		found = am_gw_result_ref (r->result);
 	} else if (r != NULL && r->token_bound) {
 		/* the token expired while cached */
 		token_mark_invalid (shard, t, now + cache->ttl);
-		found = invalid_credentials ();
+		found = am_gw_result_ref (cache->invalid);
 	} else if (r != NULL) {
 		g_hash_table_remove (t->results, rest);
 		shard->n_results--;
 	}
 	g_mutex_unlock (&shard->lock);
 	return found;
+}
+
+AmKeyValidationInfo *
+am_gw_cache_lookup (AmGwCache *cache, const AmKeyValidationRequest *req)
+{
+	g_autoptr (AmGwResult) r = am_gw_cache_lookup_shared (cache, req);
+
+	return r != NULL ? am_key_validation_info_copy (r->info) : NULL;
 }
 
 static gboolean
@@ -271,6 +358,19 @@ void
 am_gw_cache_store (AmGwCache *cache, const AmKeyValidationRequest *req,
 		   const AmKeyValidationInfo *info)
 {
+	g_autoptr (AmGwResult) r = NULL;
+
+	if (!cache->enabled || req->access_token == NULL)
+		return;
+	r = am_gw_result_new (am_key_validation_info_copy (info));
+	am_gw_cache_store_shared (cache, req, r);
+}
+
+void
+am_gw_cache_store_shared (AmGwCache *cache, const AmKeyValidationRequest *req,
+			  AmGwResult *result)
+{
+	const AmKeyValidationInfo *info = result->info;
 	gboolean invalid = !info->authorized &&
 			   info->validation_status == AM_KV_INVALID_CREDENTIALS;
 	gint64 now, expiry;
@@ -300,7 +400,7 @@ am_gw_cache_store (AmGwCache *cache, const AmKeyValidationRequest *req,
 		token_mark_invalid (shard, t, now + cache->ttl);
 	} else {
 		r = g_new0 (CacheResult, 1);
-		r->info = am_key_validation_info_copy (info);
+		r->result = am_gw_result_ref (result);
 		r->expires = now + cache->ttl;
 		if (expiry <= r->expires) {
 			r->expires = expiry;

@@ -31,6 +31,23 @@ void am_gw_cache_set_clock (AmGwCache *cache, gint64 (*now) (void));
 /* WSO2's key: token:context/version+resource:verb:authLevel. */
 char *am_gw_cache_key (const AmKeyValidationRequest *req);
 
+/* A validation result shared by the cache and the requests using it:
+ * immutable once made, reference counted from any thread. */
+typedef struct _AmGwResult AmGwResult;
+/* Takes @info. */
+AmGwResult *am_gw_result_new (AmKeyValidationInfo *info);
+AmGwResult *am_gw_result_ref (AmGwResult *result);
+void am_gw_result_unref (AmGwResult *result);
+const AmKeyValidationInfo *am_gw_result_info (const AmGwResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmGwResult, am_gw_result_unref)
+
+/* The cached result for @req (a reference: nothing is copied), or NULL;
+ * the same rules as am_gw_cache_lookup(). */
+AmGwResult *am_gw_cache_lookup_shared (AmGwCache *cache, const AmKeyValidationRequest *req);
+/* Remember @result (a reference is taken) for @req. */
+void am_gw_cache_store_shared (AmGwCache *cache, const AmKeyValidationRequest *req,
+			       AmGwResult *result);
+
 /* A copy of the cached result for @req, or NULL (a miss: ask the Key
  * Manager).  A cached token that has expired since is dropped and answered
  * as WSO2 does: not authorized, 900901; so is a token known invalid. */

@@ -68,7 +68,8 @@ typedef struct {
 	char id[64];		/* request id (access log, activityid header) */
 	char *auth_scheme;	/* the resource's auth type */
 	char *token;		/* wiped on free */
-	AmKeyValidationInfo *info;
+	AmGwResult *result;		/* the validation result, shared with the cache */
+	const AmKeyValidationInfo *info;
 	AmGwKeyType key_type;
 	GPtrArray *candidates;	/* const AmGwEndpoint* leaves, borrowed from snap */
 	guint next_candidate;
@@ -169,7 +170,7 @@ gw_call_free (gpointer p)
 	if (call->token != NULL)
 		memset (call->token, 0, strlen (call->token));
 	g_free (call->token);
-	am_key_validation_info_free (call->info);
+	am_gw_result_unref (call->result);
 	g_clear_pointer (&call->candidates, g_ptr_array_unref);
 	g_free (call->upstream);
 	g_free (call);
@@ -630,11 +631,13 @@ gw_key_request (AmHttpRequest *req, GwCall *call, AmKeyValidationRequest *kr)
 /* The Key Manager's answer (or the cache's) is in: refusal, environment
  * rule, then forward.  Takes @info. */
 static void
-gw_auth_done (AmHttpRequest *req, GwCall *call, AmKeyValidationInfo *info)
+gw_auth_done (AmHttpRequest *req, GwCall *call, AmGwResult *result)
 {
 	const AmGwApi *api = call->match.api;
+	const AmKeyValidationInfo *info = am_gw_result_info (result);
 	int env = call->gw->env_type;
 
+	call->result = result;
 	call->info = info;
 	if (!info->authorized) {
 		gw_auth_fail (req, call,
@@ -683,15 +686,17 @@ on_validated (AmKeyValidationInfo *info, const GError *error, gpointer user_data
 	g_autoptr (AmHttpRequest) req = user_data;
 	GwCall *call = am_http_request_get_data (req);
 	AmKeyValidationRequest kr;
+	AmGwResult *result;
 
 	if (error != NULL) {
 		gw_warn_km (call, "key validation", error);
 		gw_auth_fail (req, call, am_gw_fault_auth_unavailable (gw_accept (req)));
 		return;
 	}
+	result = am_gw_result_new (info);
 	gw_key_request (req, call, &kr);
-	am_gw_cache_store (call->gw->cache, &kr, info);
-	gw_auth_done (req, call, info);
+	am_gw_cache_store_shared (call->gw->cache, &kr, result);
+	gw_auth_done (req, call, result);
 }
 
 /* The resource's auth scheme is known: check the token. */
@@ -702,7 +707,7 @@ gw_auth_token (AmHttpRequest *req, GwCall *call, GPtrArray *templates)
 	const char *method = am_http_request_get_method (req);
 	const AmUriTemplate *t = NULL;
 	AmKeyValidationRequest kr;
-	AmKeyValidationInfo *info;
+	AmGwResult *result;
 
 	for (guint i = 0; i < templates->len && t == NULL; i++) {
 		const AmUriTemplate *x = g_ptr_array_index (templates, i);
@@ -729,9 +734,9 @@ gw_auth_token (AmHttpRequest *req, GwCall *call, GPtrArray *templates)
 		return;
 	}
 	gw_key_request (req, call, &kr);
-	info = am_gw_cache_lookup (call->gw->cache, &kr);
-	if (info != NULL) {
-		gw_auth_done (req, call, info);
+	result = am_gw_cache_lookup_shared (call->gw->cache, &kr);
+	if (result != NULL) {
+		gw_auth_done (req, call, result);
 		return;
 	}
 	am_http_request_suspend (req);
@@ -967,6 +972,30 @@ gw_count (AmGwWorker *w, GwCall *call, const AmHttpStats *stats)
 /* Combined log format, then the request id, API, application, upstream
  * and latencies in milliseconds. */
 static void
+gw_log_uint (GString *s, guint64 v)
+{
+	char buf[24];
+	guint i = sizeof buf;
+
+	do {
+		buf[--i] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	g_string_append_len (s, buf + i, (gssize) (sizeof buf - i));
+}
+
+/* microseconds as milliseconds with three decimals, without printf */
+static void
+gw_log_ms (GString *s, gint64 us)
+{
+	const char frac[] = { '.', (char) ('0' + us / 100 % 10), (char) ('0' + us / 10 % 10),
+			      (char) ('0' + us % 10) };
+
+	gw_log_uint (s, (guint64) (us / 1000));
+	g_string_append_len (s, frac, sizeof frac);
+}
+
+static void
 gw_log (AmGwWorker *w, AmHttpRequest *req, GwCall *call, const AmHttpStats *stats)
 {
 	GString *s = w->log;
@@ -983,27 +1012,40 @@ gw_log (AmGwWorker *w, AmHttpRequest *req, GwCall *call, const AmHttpStats *stat
 		g_strlcpy (w->log_time, when, sizeof w->log_time);
 		w->log_second = second;
 	}
-	g_string_append_printf (s, "%s - %s [%s] \"%s ", am_http_request_get_client_address (req),
-				info != NULL && info->end_user_name != NULL ? info->end_user_name : "-",
-				w->log_time, am_http_request_get_method (req));
+	g_string_append (s, am_http_request_get_client_address (req));
+	g_string_append (s, " - ");
+	g_string_append (s, info != NULL && info->end_user_name != NULL ? info->end_user_name : "-");
+	g_string_append (s, " [");
+	g_string_append (s, w->log_time);
+	g_string_append (s, "] \"");
+	g_string_append (s, am_http_request_get_method (req));
+	g_string_append_c (s, ' ');
 	for (const char *p = am_http_request_get_target (req); *p != '\0'; p++)
 		g_string_append_c (s, (guchar) *p <= 0x20 || *p == '"' ? '_' : *p);
-	g_string_append_printf (s, " HTTP/1.%u\" %u %" G_GUINT64_FORMAT " ",
-				am_http_request_get_minor_version (req), stats->status,
-				stats->response_bytes);
+	g_string_append (s, am_http_request_get_minor_version (req) == 0 ? " HTTP/1.0\" "
+									  : " HTTP/1.1\" ");
+	gw_log_uint (s, stats->status);
+	g_string_append_c (s, ' ');
+	gw_log_uint (s, stats->response_bytes);
+	g_string_append_c (s, ' ');
 	gw_log_quoted (s, am_http_request_get_header (req, "Referer"));
 	g_string_append_c (s, ' ');
 	gw_log_quoted (s, am_http_request_get_header (req, "User-Agent"));
-	g_string_append_printf (s, " rid=%s api=", call != NULL ? call->id : "-");
+	g_string_append (s, " rid=");
+	g_string_append (s, call != NULL ? call->id : "-");
+	g_string_append (s, " api=");
 	gw_log_quoted (s, call != NULL ? call->api_name : NULL);
 	g_string_append (s, " app=");
 	gw_log_quoted (s, info != NULL ? info->application_name : NULL);
-	g_string_append_printf (s, " upstream=%s", call != NULL && call->upstream ? call->upstream : "-");
+	g_string_append (s, " upstream=");
+	g_string_append (s, call != NULL && call->upstream ? call->upstream : "-");
+	g_string_append (s, " upstream_ms=");
 	if (stats->upstream_latency_us >= 0)
-		g_string_append_printf (s, " upstream_ms=%.3f", stats->upstream_latency_us / 1000.0);
+		gw_log_ms (s, stats->upstream_latency_us);
 	else
-		g_string_append (s, " upstream_ms=-");
-	g_string_append_printf (s, " total_ms=%.3f", stats->total_us / 1000.0);
+		g_string_append_c (s, '-');
+	g_string_append (s, " total_ms=");
+	gw_log_ms (s, MAX (stats->total_us, 0));
 	if (stats->error != AM_HTTP_FAIL_NONE)
 		g_string_append_printf (s, " error=%s", am_http_failure_to_string (stats->error));
 	g_string_append_c (s, '\n');

@@ -312,6 +312,7 @@ def test_valid_token_reaches_backend(gw, backend):
     assert re.match(r'127\.0\.0\.1 - \S+ \[[^]]+\] "GET /pizzashack/1\.0\.0/order/42 HTTP/1\.1" 200 \d+ ', line)
     assert 'api="admin--PizzaShackAPI:v1.0.0"' in line and f'app="{OK.app_name}"' in line
     assert re.search(r" rid=\S+ ", line) and f"upstream=127.0.0.1:{backend.port}" in line
+    assert re.search(r" upstream_ms=\d+\.\d{3} total_ms=\d+\.\d{3}$", line), line
     assert OK.token not in text and OK.token not in gw.log_text()
 
     with http_session() as s:
