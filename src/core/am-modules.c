@@ -15,6 +15,7 @@ extern const AmModule am_datasources_module;
 extern const AmModule am_userstore_module;
 extern const AmModule am_mgmt_module;
 extern const AmModule am_keymanager_module;
+extern const AmModule am_dcr_module;
 extern const AmModule am_gateway_module;
 extern const AmModule am_gw_admin_module;
 
@@ -24,6 +25,7 @@ const AmModule *const am_modules[] = {
 	&am_userstore_module,   /* UM_* user store, admin user */
 	&am_mgmt_module,	/* 9443/9763: /services/Version, health */
 	&am_keymanager_module,	/* OAuth2, key validation (Thrift 10397, SOAP) */
+	&am_dcr_module,		/* /client-registration/v0.11|v0.14/register */
 	&am_gateway_module,	/* 8280/8243: the API data plane */
 	&am_gw_admin_module,	/* APIGatewayAdmin: the Publisher deploys APIs */
 	NULL,

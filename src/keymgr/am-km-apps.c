@@ -358,3 +358,48 @@ am_km_app_delete_keys (AmKm *km, AmDbConn *conn, gint64 application_id, const ch
 	am_km_tokens_revoked (km, (const char *const *) tokens);
 	return TRUE;
 }
+
+/* ---- clients of no application (DCR) ---- */
+
+AmKmClient *
+am_km_client_create (AmKm *km, AmDbConn *conn, const char *app_name, const char *owner,
+		     const char *grant_types, const char *callback_url, GError **error)
+{
+	g_autofree char *key = am_km_new_client_id ();
+	g_autofree char *secret = am_km_new_client_id ();
+	AmKmClient *c;
+
+	if (!am_db_begin (conn, error) ||
+	    !keys_insert_client (km, conn, key, secret, owner, app_name,
+				 grant_types != NULL ? grant_types : "", callback_url, error) ||
+	    !am_db_commit (conn, error)) {
+		am_db_rollback (conn, NULL);
+		return NULL;
+	}
+	c = am_km_client_lookup (km, conn, key, error);
+	am_db_rollback (conn, NULL);
+	if (c == NULL && error != NULL && *error == NULL)
+		g_set_error (error, AM_KM_ERROR, AM_KM_ERROR_FAILED,
+			     "the new OAuth client '%s' is gone", app_name);
+	return c;
+}
+
+AmKmClient *
+am_km_client_lookup_by_name (AmKm *km, AmDbConn *conn, const char *app_name, GError **error)
+{
+	g_autoptr (AmDbStmt) st = am_db_prepare (conn,
+						 "SELECT CONSUMER_KEY FROM IDN_OAUTH_CONSUMER_APPS "
+						 "WHERE APP_NAME = ? AND TENANT_ID = ?",
+						 error);
+	g_autofree char *key = NULL;
+
+	if (st == NULL)
+		return NULL;
+	am_db_bind_text (st, 1, app_name);
+	am_db_bind_int64 (st, 2, AM_SUPER_TENANT_ID);
+	if (am_db_step (st, error) != AM_DB_STEP_ROW)
+		return NULL;
+	key = g_strdup (am_db_column_text (st, 0));
+	g_clear_pointer (&st, am_db_stmt_free);
+	return am_km_client_lookup (km, conn, key, error);
+}

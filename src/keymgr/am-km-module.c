@@ -204,8 +204,9 @@ am_km_free (AmKm *km)
 	g_free (km);
 }
 
-static gpointer
-km_start (AmServer *server, GError **error)
+/* A Key Manager of @server's configuration, no component started. */
+static AmKm *
+km_new_for_server (AmServer *server, GError **error)
 {
 	AmConf *conf = am_server_get_conf (server);
 	const AmApimConf *apim = am_conf_apim (conf);
@@ -228,6 +229,22 @@ km_start (AmServer *server, GError **error)
 	km->keystore = am_server_get_keystore (server);
 	km->userstore = am_server_get_userstore (server);
 	if (!km_detect_schema (km, error))
+		return NULL;
+	return g_steal_pointer (&km);
+}
+
+AmKm *
+am_km_new_for_server (AmServer *server, GError **error)
+{
+	return km_new_for_server (server, error);
+}
+
+static gpointer
+km_start (AmServer *server, GError **error)
+{
+	g_autoptr (AmKm) km = km_new_for_server (server, error);
+
+	if (km == NULL)
 		return NULL;
 	g_debug ("API-M schema: token hash %s, scope bindings %s", km->schema.token_hash ? "yes" : "no",
 		 km->schema.scope_binding ? "yes" : "no");

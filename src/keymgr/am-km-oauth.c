@@ -18,10 +18,12 @@
  *                        RevokedRefreshToken headers the gateway's
  *                        _RevokeAPI_ uses to clear its cache.
  *
- * Scopes are issued as API-M's ScopesIssuer does: nothing asked for ->
- * "default"; an asked-for scope that is an API scope (IDN_OAUTH2_SCOPE) is
- * granted when the user holds one of its roles (or it has none), any other
- * is dropped; client_credentials always adds ApplicationTokenScope.
+ * Scopes are issued as API-M's RoleBasedScopesIssuer does: nothing asked
+ * for -> "default"; an asked-for REST API scope (tenant-conf.json
+ * RESTAPIScopes, am-km-tenantconf.c) or API scope (IDN_OAUTH2_SCOPE) is
+ * granted when the user holds one of its roles, role names compared in
+ * lower case (or it has none); any other is dropped; client_credentials
+ * always adds ApplicationTokenScope.
  *
  * The request handler only parses; everything that touches a database runs
  * on a GTask worker thread while the message is paused, and the response is
@@ -295,17 +297,82 @@ user_has_role (char **user_roles, GPtrArray *roles)
 	return FALSE;
 }
 
-/* The requested scopes @user may have (RoleBasedScopesIssuer). */
+/* Whether one of @user_roles is in @roles, role names compared in lower
+ * case as RoleBasedScopesIssuer does. */
+static gboolean
+user_has_role_strv (char **user_roles, char **roles)
+{
+	for (guint i = 0; roles[i] != NULL; i++) {
+		g_autofree char *want = g_utf8_strdown (roles[i], -1);
+
+		for (guint j = 0; user_roles[j] != NULL; j++) {
+			g_autofree char *have = g_utf8_strdown (user_roles[j], -1);
+
+			if (strcmp (want, have) == 0)
+				return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static gboolean
+any_rest_scope (char **requested)
+{
+	for (guint i = 0; requested[i] != NULL; i++) {
+		if (g_str_has_prefix (requested[i], "apim:"))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The roles of @user, read once per request. */
+static char **
+scope_user_roles (AmKm *km, const char *user, char ***cache, GError **error)
+{
+	if (*cache != NULL)
+		return *cache;
+	if (km->userstore == NULL) {
+		g_set_error_literal (error, AM_KM_ERROR, AM_KM_ERROR_FAILED,
+				     "no user store to check scope roles");
+		return NULL;
+	}
+	*cache = am_userstore_get_roles (km->userstore, user, error);
+	return *cache;
+}
+
+/* The requested scopes @user may have (RoleBasedScopesIssuer): a REST API
+ * scope of tenant-conf.json's RESTAPIScopes or an API scope
+ * (IDN_OAUTH2_SCOPE) when the user holds one of its roles or it has none;
+ * any other scope is dropped. */
 static char **
 granted_scopes (AmKm *km, AmDbConn *conn, const char *user, char **requested, GError **error)
 {
 	g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GHashTable) rest_scopes = NULL;
 	g_auto (GStrv) user_roles = NULL;
 
+	/* tenant-conf.json is only read when an apim:* scope is asked for */
+	if (any_rest_scope (requested)) {
+		rest_scopes = am_km_get_rest_scopes (km, error);
+		if (rest_scopes == NULL)
+			return NULL;
+	}
 	for (guint i = 0; requested[i] != NULL; i++) {
 		g_autoptr (GPtrArray) roles = g_ptr_array_new_with_free_func (g_free);
+		char **rest_roles = rest_scopes != NULL ? g_hash_table_lookup (rest_scopes, requested[i])
+							: NULL;
 		GError *local = NULL;
 
+		if (rest_roles != NULL) {
+			if (rest_roles[0] != NULL) {
+				if (scope_user_roles (km, user, &user_roles, error) == NULL)
+					return NULL;
+				if (!user_has_role_strv (user_roles, rest_roles))
+					continue;
+			}
+			g_ptr_array_add (out, g_strdup (requested[i]));
+			continue;
+		}
 		if (!scope_lookup (km, conn, requested[i], roles, &local)) {
 			if (local != NULL) {
 				g_propagate_error (error, local);
@@ -314,14 +381,7 @@ granted_scopes (AmKm *km, AmDbConn *conn, const char *user, char **requested, GE
 			continue; /* not an API scope: dropped */
 		}
 		if (roles->len > 0) {
-			if (user_roles == NULL && km->userstore == NULL) {
-				g_set_error_literal (error, AM_KM_ERROR, AM_KM_ERROR_FAILED,
-						     "no user store to check scope roles");
-				return NULL;
-			}
-			if (user_roles == NULL)
-				user_roles = am_userstore_get_roles (km->userstore, user, error);
-			if (user_roles == NULL)
+			if (scope_user_roles (km, user, &user_roles, error) == NULL)
 				return NULL;
 			if (!user_has_role (user_roles, roles))
 				continue;

@@ -109,6 +109,12 @@ void am_km_set_clock (AmKm *km, gint64 (*now) (void));
  * @db is the API-M datasource; @apim may be NULL (defaults).  Blocks. */
 AmKm *am_km_new_for_db (AmDb *db, const AmApimConf *apim, const AmKmConf *conf, GError **error);
 void am_km_free (AmKm *km);
+/* A Key Manager of @server's configuration (api-manager.xml DataSourceName,
+ * identity.xml, the user store) without the network parts, for modules
+ * that read tokens or make OAuth clients in profiles where the keymanager
+ * module does not run (api-publisher, api-store).  Revocations made by a
+ * Key Manager in another process are not reported to it.  Blocks. */
+AmKm *am_km_new_for_server (AmServer *server, GError **error);
 
 /* ---- util (am-km-util.c) ---- */
 
@@ -243,6 +249,9 @@ void am_km_tokens_revoked (AmKm *km, const char *const *access_tokens);
 void am_km_cache_clear (AmKm *km);
 
 extern const AmModule am_keymanager_module;
+/* POST /client-registration/v0.11|v0.14/register (am-km-dcr.c): served in
+ * the key manager, publisher and store profiles, as 2.x ships the web app. */
+extern const AmModule am_dcr_module;
 
 /* ---- sub-components started by the module, in this order ---- */
 
@@ -366,6 +375,40 @@ char *am_km_app_regenerate_secret (AmKm *km, AmDbConn *conn, const char *consume
  * the revoked tokens are passed to am_km_tokens_revoked.  Blocks. */
 gboolean am_km_app_delete_keys (AmKm *km, AmDbConn *conn, gint64 application_id,
 				const char *key_type, GError **error);
+
+/* An OAuth client that belongs to no Store application (DCR, the REST
+ * API clients): an IDN_OAUTH_CONSUMER_APPS row named @app_name owned by
+ * @owner ("user", "user@carbon.super", "DOMAIN/user") with new 28-character
+ * key and secret; @grant_types space separated.  Commits.  Blocks. */
+AmKmClient *am_km_client_create (AmKm *km, AmDbConn *conn, const char *app_name,
+				 const char *owner, const char *grant_types,
+				 const char *callback_url, GError **error);
+/* The client named @app_name of the super tenant; NULL without @error
+ * when there is none.  Blocks. */
+AmKmClient *am_km_client_lookup_by_name (AmKm *km, AmDbConn *conn, const char *app_name,
+					 GError **error);
+
+/* ---- REST API scopes: tenant-conf.json RESTAPIScopes (am-km-tenantconf.c) ---- */
+
+/* Where API-M 2.x keeps the tenant configuration: the config registry copy
+ * wins; else the file the server seeds it from; else the built-in 2.6
+ * default. */
+#define AM_KM_TENANT_CONF_REG_COLLECTION "/_system/config/apimgt/applicationdata"
+#define AM_KM_TENANT_CONF_NAME "tenant-conf.json"
+#define AM_KM_TENANT_CONF_FILE "repository/resources/tenant-conf.json"
+
+/* RESTAPIScopes of tenant-conf.json text: scope name -> NULL-terminated
+ * role list (GStrv; empty when the scope has no roles).  Fails on text
+ * that is not a tenant configuration. */
+GHashTable *am_km_rest_scopes_parse (const char *json, gssize len, GError **error);
+/* The super tenant's REST scopes: the registry resource
+ * AM_KM_TENANT_CONF_REG_COLLECTION/tenant-conf.json in @regdb (may be
+ * NULL), else @carbon_home/AM_KM_TENANT_CONF_FILE (may be NULL), else the
+ * default.  Blocks. */
+GHashTable *am_km_rest_scopes_load (AmDb *regdb, const char *carbon_home, GError **error);
+/* The same for @km's server (its registry datasource and carbon home;
+ * the default for a Key Manager without a server).  Blocks. */
+GHashTable *am_km_get_rest_scopes (AmKm *km, GError **error);
 
 /* ---- backend JWT (am-km-jwt.c) ---- */
 
