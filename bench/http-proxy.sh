@@ -82,7 +82,7 @@ done
 run() { # label port path [wrk args]
 	label=$1 port=$2 path=$3
 	shift 3
-	out=$(wrk -t2 -c64 -d"${dur}s" --latency "$@" "http://127.0.0.1:$port$path" 2>&1)
+	out=$(wrk -t2 -c"$conns" -d"${dur}s" --latency "$@" "http://127.0.0.1:$port$path" 2>&1)
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
 	p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
 	bad=$(echo "$out" | awk '/Non-2xx or 3xx responses/ {print $NF}')
@@ -90,7 +90,7 @@ run() { # label port path [wrk args]
 	echo "$label $rps $p99"
 }
 
-echo "# $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c64 -d${dur}s, proxies with $workers worker(s)"
+echo "# $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), wrk -t2 -c$conns -d${dur}s, proxies with $workers worker(s)"
 for path in ${AM_BENCH_PATHS:-/1k /100k}; do
 	rb=$(run backend "$be" $path)
 	rn=$(run nginx "$ng" $path)
