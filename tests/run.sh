@@ -8,10 +8,13 @@
 #   3. start a private MariaDB (tests/lib/mariadb.sh), stopped at exit
 #   4. unit tests: make check (GTest binaries through automake's TAP driver)
 #   5. integration tests: pytest on tests/integration, real apimd processes
+#   6. browser tests: tests/browser (npm ci: playwright-core) driving Debian's
+#      /usr/bin/chromium against a real apimd (node --test, TAP counted)
 #
 # and finish with one line "N passed, N failed, N skipped" counted from the
 # real results: every ":test-result:" line of the automake .trs files, and
-# every testcase of pytest's junit XML.  A stage that cannot run (a build
+# every testcase of pytest's junit XML, and every top-level TAP result of
+# the browser tests.  A stage that cannot run (a build
 # failure, MariaDB not starting, pytest crashing) counts as one failure, so
 # that "0 failed" always means that everything ran and passed.  The exit
 # status is non-zero when anything failed.
@@ -19,7 +22,7 @@
 # Knobs (environment):
 #   AM_TEST_SKIP_APT=1          do not check or install Debian packages
 #   AM_TEST_KEEP=1              keep the temporary directories (MariaDB data)
-#   AM_TEST_ONLY=unit|integration   run only that test stage
+#   AM_TEST_ONLY=unit|integration|browser   run only that test stage
 # Logs and reports go to tests/artifacts/ (build.log, unit/, pytest.xml, ...).
 
 set -u
@@ -36,9 +39,9 @@ INTEGRATION_TIMEOUT=3000
 
 ONLY=${AM_TEST_ONLY:-}
 case $ONLY in
-'' | unit | integration) ;;
+'' | unit | integration | browser) ;;
 *)
-	echo "tests/run.sh: AM_TEST_ONLY must be unit or integration, not '$ONLY'" >&2
+	echo "tests/run.sh: AM_TEST_ONLY must be unit, integration or browser, not '$ONLY'" >&2
 	exit 2
 	;;
 esac
@@ -130,6 +133,12 @@ stage "packages"
 build_deps=$(sed -n 's/^BUILD_DEPS="\(.*\)"$/\1/p' "$TOP/bin/wso2server.sh")
 [ -n "$build_deps" ] || stage_failed "cannot read BUILD_DEPS from bin/wso2server.sh"
 packages="$build_deps mariadb-server mariadb-client nginx python3-pytest python3-thrift python3-requests curl sqlite3 openssl"
+# The browser tests: Debian's Chromium, and Node.js/npm when the machine has
+# none of its own (playwright-core itself comes from the npm registry).
+if [ "$ONLY" = "" ] || [ "$ONLY" = browser ]; then
+	packages="$packages chromium"
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm"
+fi
 
 if [ "${AM_TEST_SKIP_APT:-}" = 1 ]; then
 	echo "AM_TEST_SKIP_APT=1: not checking the Debian packages"
@@ -181,27 +190,30 @@ else
 fi
 
 if [ -z "$build_ok" ]; then
-	[ "$ONLY" != integration ] && stage_failed "unit tests not run: no build"
-	[ "$ONLY" != unit ] && stage_failed "integration tests not run: no build"
+	[ "$ONLY" = "" ] || [ "$ONLY" = unit ] && stage_failed "unit tests not run: no build"
+	[ "$ONLY" != unit ] && [ "$ONLY" != browser ] && stage_failed "integration tests not run: no build"
+	[ "$ONLY" = "" ] || [ "$ONLY" = browser ] && stage_failed "browser tests not run: no build"
 else
 
 	# ----- 3. MariaDB ----------------------------------------------------
 
-	stage "MariaDB"
-	# Short path: the server's unix socket name must fit in 108 bytes.
-	dbdir=$(mktemp -d /tmp/amtest-db.XXXXXX) || exit 1
-	dbport=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	if dbenv=$(sh "$TOP/tests/lib/mariadb.sh" start "$dbdir" "$dbport") && eval "$dbenv" &&
-		[ -n "${AM_TEST_MYSQL_URL:-}" ]; then
-		echo "MariaDB for the tests: $AM_TEST_MYSQL_URL"
-	else
-		stage_failed "the private MariaDB did not start (see $dbdir/mysqld.log)"
-		AM_TEST_KEEP=1 # keep its log for a look
+	if [ "$ONLY" != browser ]; then
+		stage "MariaDB"
+		# Short path: the server's unix socket name must fit in 108 bytes.
+		dbdir=$(mktemp -d /tmp/amtest-db.XXXXXX) || exit 1
+		dbport=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		if dbenv=$(sh "$TOP/tests/lib/mariadb.sh" start "$dbdir" "$dbport") && eval "$dbenv" &&
+			[ -n "${AM_TEST_MYSQL_URL:-}" ]; then
+			echo "MariaDB for the tests: $AM_TEST_MYSQL_URL"
+		else
+			stage_failed "the private MariaDB did not start (see $dbdir/mysqld.log)"
+			AM_TEST_KEEP=1 # keep its log for a look
+		fi
 	fi
 
 	# ----- 4. unit tests -------------------------------------------------
 
-	if [ "$ONLY" != integration ]; then
+	if [ "$ONLY" = "" ] || [ "$ONLY" = unit ]; then
 		stage "unit tests (make check)"
 		# Stale results of tests that no longer exist must not be counted.
 		find "$TOP" -name '*.trs' ! -path "$ART/*" -exec rm -f {} +
@@ -232,7 +244,7 @@ else
 
 	# ----- 5. integration tests ------------------------------------------
 
-	if [ "$ONLY" != unit ]; then
+	if [ "$ONLY" = "" ] || [ "$ONLY" = integration ]; then
 		stage "integration tests (pytest)"
 		xml=$ART/pytest.xml
 		AM_TEST_APIMD=$TOP/apimd
@@ -273,6 +285,44 @@ EOF
 				stage_failed "pytest exited $rc without a failed test (see tests/artifacts/integration.log)"
 			;;
 		esac
+	fi
+
+	# ----- 6. browser tests ----------------------------------------------
+
+	if [ "$ONLY" = "" ] || [ "$ONLY" = browser ]; then
+		stage "browser tests (playwright-core + chromium)"
+		# flow.spec.mjs (publish -> subscribe -> keys -> try-out) waits for
+		# the Publisher/Store REST APIs; only pages.spec.mjs runs for now.
+		tap=$ART/browser.tap
+		rm -rf "$TOP/tests/browser/artifacts"
+		if [ ! -x /usr/bin/chromium ]; then
+			stage_failed "browser tests not run: no /usr/bin/chromium"
+		elif ! (cd "$TOP/tests/browser" && logged "$ART/browser.log" npm ci --no-audit --no-fund); then
+			stage_failed "npm ci failed in tests/browser (tests/artifacts/browser.log)"
+		else
+			AM_TEST_APIMD=$TOP/apimd
+			export AM_TEST_APIMD
+			(cd "$TOP/tests/browser" && logged "$ART/browser.log" with_timeout 900 \
+				node --test --test-concurrency=1 \
+				--test-reporter=spec --test-reporter-destination=stdout \
+				--test-reporter=tap --test-reporter-destination="$tap" \
+				pages.spec.mjs)
+			rc=$?
+			# top-level results only (subtests are indented)
+			counts=$(awk '
+				/^ok [0-9]+/ { if ($0 ~ /# (SKIP|TODO)/) s++; else p++ }
+				/^not ok [0-9]+/ { f++ }
+				END { printf "%d %d %d\n", p, f, s }' "$tap" 2>/dev/null)
+			add_counts browser "${counts:-0 0 0}"
+			if [ "$rc" != 0 ] && [ "$(echo "${counts:-0 0 0}" | cut -d' ' -f2)" = 0 ]; then
+				stage_failed "the browser tests exited $rc without a failed test (see tests/artifacts/browser.log)"
+			elif [ "$(echo "${counts:-0 0 0}" | cut -d' ' -f1)" = 0 ]; then
+				stage_failed "the browser tests ran no test (see tests/artifacts/browser.log)"
+			fi
+			if [ -d "$TOP/tests/browser/artifacts" ]; then
+				cp -R "$TOP/tests/browser/artifacts" "$ART/browser" 2>/dev/null || :
+			fi
+		fi
 	fi
 fi
 

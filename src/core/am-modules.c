@@ -18,6 +18,9 @@ extern const AmModule am_keymanager_module;
 extern const AmModule am_dcr_module;
 extern const AmModule am_gateway_module;
 extern const AmModule am_gw_admin_module;
+extern const AmModule am_publisher_webapp_module;
+extern const AmModule am_store_webapp_module;
+extern const AmModule am_pizzashack_sample_module;
 
 const AmModule *const am_modules[] = {
 	&am_security_module,    /* keystore + truststore */
@@ -28,6 +31,9 @@ const AmModule *const am_modules[] = {
 	&am_dcr_module,		/* /client-registration/v0.11|v0.14/register */
 	&am_gateway_module,	/* 8280/8243: the API data plane */
 	&am_gw_admin_module,	/* APIGatewayAdmin: the Publisher deploys APIs */
+	&am_publisher_webapp_module, /* /publisher/ web UI */
+	&am_store_webapp_module,     /* /store/ web UI */
+	&am_pizzashack_sample_module, /* /am/sample/pizzashack/v1/api/ */
 	NULL,
 };
 

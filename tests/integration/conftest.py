@@ -224,13 +224,14 @@ def make_carbon_home(
     edits: Iterable[Edit] | None = None,
 ) -> CarbonHome:
     """A fresh server directory under tmp_path: this tree's repository/conf,
-    dbscripts/ and bin/, and the empty runtime directories.  carbon.xml gets
+    dbscripts/, bin/ and web apps (jaggeryapps), and the empty runtime
+    directories.  carbon.xml gets
     Ports/Offset = offset, so that the home also works without
     -DportOffset (e.g. through bin/wso2server.sh).  edits are applied last:
     callables get the home's path; tuples are (relative file, old, new)."""
     path = _unique_dir(Path(tmp_path), "carbon-home")
     shutil.copytree(REPO / "repository" / "conf", path / "repository" / "conf")
-    for sub in ("dbscripts", "bin"):
+    for sub in ("dbscripts", "bin", "repository/deployment/server/jaggeryapps"):
         if (REPO / sub).is_dir():
             shutil.copytree(REPO / sub, path / sub, symlinks=True)
     for sub in RUNTIME_DIRS:
