@@ -154,6 +154,16 @@ consumer_like (const char *query)
 	return g_string_free (s, FALSE);
 }
 
+/* After a commit, a read-back (which on a defaultAutoCommit=false
+ * connection opens an implicit transaction, on SQLite with the write lock)
+ * is ended at once. */
+static gpointer
+consumer_end_read (AmDbConn *conn, gpointer result)
+{
+	am_db_rollback (conn, NULL);
+	return result;
+}
+
 /* ---- subscribers ---- */
 
 void
@@ -296,7 +306,7 @@ am_consumer_subscriber_ensure (AmDbConn *conn, const char *username, int tenant_
 		g_message ("added subscriber '%s' (tenant %d) with its %s", user, tenant_id,
 			   CONSUMER_DEFAULT_APP);
 	}
-	s = am_consumer_subscriber_get (conn, username, tenant_id, &local);
+	s = consumer_end_read (conn, am_consumer_subscriber_get (conn, username, tenant_id, &local));
 	if (s == NULL) {
 		if (local != NULL)
 			g_propagate_error (error, local);
@@ -538,7 +548,7 @@ am_consumer_app_create (AmDbConn *conn, const AmSubscriber *owner, const AmAppli
 		g_propagate_error (error, local);
 		return NULL;
 	}
-	return consumer_app_by (conn, "APPLICATION_ID", id, NULL, error);
+	return consumer_end_read (conn, consumer_app_by (conn, "APPLICATION_ID", id, NULL, error));
 }
 
 AmApplication *
@@ -679,7 +689,8 @@ am_consumer_app_update (AmDbConn *conn, const AmSubscriber *owner, const char *u
 		g_propagate_error (error, local);
 		return NULL;
 	}
-	return consumer_app_by (conn, "APPLICATION_ID", app->id, NULL, error);
+	return consumer_end_read (conn,
+				  consumer_app_by (conn, "APPLICATION_ID", app->id, NULL, error));
 }
 
 /* The key types of @app_id whose mapping has a consumer key. */
@@ -1344,7 +1355,7 @@ am_consumer_sub_create (AmDbConn *conn, const AmSubscriber *owner, const AmAppli
 		am_db_rollback (conn, NULL);
 		return NULL;
 	}
-	return am_consumer_sub_get (conn, NULL, uuid, error);
+	return consumer_end_read (conn, am_consumer_sub_get (conn, NULL, uuid, error));
 }
 
 static GPtrArray *

@@ -13,7 +13,10 @@
  *
  * Every function blocks on the database (and the key functions on the Key
  * Manager's tables): call them from a worker thread.  Functions that change
- * several rows run them in one transaction on @conn.
+ * several rows run them in one transaction on @conn and leave no
+ * transaction open; the pure reads (get, list, keys) leave the implicit
+ * transaction of a defaultAutoCommit=false connection to the caller: use a
+ * reader connection (am_db_acquire_reader) or release it soon.
  */
 #pragma once
 
