@@ -25,17 +25,16 @@ typedef enum {
 } AmTiersErrorCode;
 
 typedef enum {
-	AM_TIER_LEVEL_SUBSCRIPTION, /* REST tierLevel "subscription" (2.x "api" in the Store) */
-	AM_TIER_LEVEL_APPLICATION,  /* "application" */
-	AM_TIER_LEVEL_API,	    /* "resource" / advanced API-level policies */
+	AM_TIER_LEVEL_SUBSCRIPTION, /* AM_POLICY_SUBSCRIPTION */
+	AM_TIER_LEVEL_APPLICATION,  /* AM_POLICY_APPLICATION */
+	AM_TIER_LEVEL_API,	    /* AM_API_THROTTLE_POLICY (API / resource level) */
 } AmTierLevel;
 
 /* "subscription", "application", "api". */
 const char *am_tier_level_to_string (AmTierLevel level);
-/* Accepts the names above and the REST ones: "api" of the Store's
- * /tiers/{tierLevel} means subscription tiers there, so callers map REST
- * names themselves; this takes "subscription", "application", "api",
- * "resource" (= api).  FALSE with AM_TIERS_ERROR_INVALID otherwise. */
+/* "subscription", "application", "api" (and "resource" for api); FALSE with
+ * AM_TIERS_ERROR_INVALID otherwise.  The REST layers map their own names
+ * (the Store's /tiers/api means subscription tiers). */
 gboolean am_tier_level_from_string (const char *text, AmTierLevel *level, GError **error);
 
 /* One tier, the fields of WSO2's Tier model as the REST Tier JSON needs
