@@ -669,6 +669,13 @@ db_end_txn (AmDbConn *conn, gboolean commit, GError **error)
 		return FALSE;
 	}
 	conn->in_txn = FALSE;
+	/* a reader borrow goes back to one commit per statement (MySQL's
+	 * begin switched autocommit off; left so, every later read would join
+	 * one never-ending transaction and its old snapshot) */
+	if (conn->reader && !drv->set_autocommit (conn->handle, TRUE, error)) {
+		db_conn_note_error (conn, error != NULL ? *error : NULL);
+		return FALSE;
+	}
 	return TRUE;
 }
 

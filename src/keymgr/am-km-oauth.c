@@ -345,7 +345,8 @@ scope_user_roles (AmKm *km, const char *user, char ***cache, GError **error)
  * (IDN_OAUTH2_SCOPE) when the user holds one of its roles or it has none;
  * any other scope is dropped. */
 static char **
-granted_scopes (AmKm *km, AmDbConn *conn, const char *user, char **requested, GError **error)
+granted_scopes (AmKm *km, AmDbConn *conn, const char *user, const char *const *requested,
+		GError **error)
 {
 	g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (GHashTable) rest_scopes = NULL;
@@ -410,21 +411,20 @@ requested_validity (OAuthJob *job, gint64 *validity_s, GError **error)
 	return TRUE;
 }
 
-static AmKmIssuedToken *
-grant_client_credentials (OAuthJob *job, AmDbConn *conn, const AmKmClient *c, GError **error)
+AmKmIssuedToken *
+am_km_token_issue_client_credentials (AmKm *km, AmDbConn *conn, const AmKmClient *c,
+				      const char *const *requested, gint64 validity_s,
+				      GError **error)
 {
-	AmKm *km = job->oauth->km;
 	const char *app_scope = km->apim->application_token_scope != NULL
 					? km->apim->application_token_scope
 					: "am_application_scope";
-	g_auto (GStrv) requested = requested_scopes (job);
+	const char *const none[] = { NULL };
 	g_auto (GStrv) granted = NULL;
 	g_autoptr (GPtrArray) scopes = g_ptr_array_new ();
-	gint64 validity_s;
 
-	if (!requested_validity (job, &validity_s, error))
-		return NULL;
-	granted = granted_scopes (km, conn, c->username, requested, error);
+	granted = granted_scopes (km, conn, c->username,
+				  requested != NULL ? requested : none, error);
 	if (granted == NULL)
 		return NULL;
 	for (guint i = 0; granted[i] != NULL; i++)
@@ -435,6 +435,19 @@ grant_client_credentials (OAuthJob *job, AmDbConn *conn, const AmKmClient *c, GE
 	g_ptr_array_add (scopes, NULL);
 	return am_km_token_issue (km, conn, c, NULL, "APPLICATION", "client_credentials",
 				  (const char *const *) scopes->pdata, validity_s, error);
+}
+
+static AmKmIssuedToken *
+grant_client_credentials (OAuthJob *job, AmDbConn *conn, const AmKmClient *c, GError **error)
+{
+	g_auto (GStrv) requested = requested_scopes (job);
+	gint64 validity_s;
+
+	if (!requested_validity (job, &validity_s, error))
+		return NULL;
+	return am_km_token_issue_client_credentials (job->oauth->km, conn, c,
+						     (const char *const *) requested, validity_s,
+						     error);
 }
 
 static AmKmIssuedToken *
@@ -476,7 +489,7 @@ grant_password (OAuthJob *job, AmDbConn *conn, const AmKmClient *c, GError **err
 		       ? g_strndup (username, strlen (username) -
 						      strlen ("@" AM_SUPER_TENANT_DOMAIN))
 		       : g_strdup (username);
-	granted = granted_scopes (km, conn, user, requested, error);
+	granted = granted_scopes (km, conn, user, (const char *const *) requested, error);
 	if (granted == NULL)
 		return NULL;
 	return am_km_token_issue (km, conn, c, user, "APPLICATION_USER", "password",

@@ -332,6 +332,15 @@ AmKmIssuedToken *am_km_token_issue (AmKm *km, AmDbConn *conn, const AmKmClient *
 				    const char *authz_user, const char *user_type,
 				    const char *grant_type, const char *const *scopes,
 				    gint64 validity_s, GError **error);
+/* The client_credentials grant as /oauth2/token does it: the @requested
+ * scopes the client's owner may have (RoleBasedScopesIssuer), "default"
+ * when none, plus ApplicationTokenScope; then am_km_token_issue with
+ * @validity_s (0 default, < 0 never expires).  Also what the Store's key
+ * generation asks the token endpoint for.  Blocks. */
+AmKmIssuedToken *am_km_token_issue_client_credentials (AmKm *km, AmDbConn *conn,
+						       const AmKmClient *client,
+						       const char *const *requested,
+						       gint64 validity_s, GError **error);
 /* The refresh_token grant: @refresh_token (by REFRESH_TOKEN_HASH on 2.6,
  * REFRESH_TOKEN on 2.1) must be @client's, its row ACTIVE or EXPIRED and
  * the latest for it, and the refresh token unexpired (else
