@@ -316,7 +316,7 @@ user_has_role_strv (char **user_roles, char **roles)
 }
 
 static gboolean
-any_rest_scope (char **requested)
+any_rest_scope (const char *const *requested)
 {
 	for (guint i = 0; requested[i] != NULL; i++) {
 		if (g_str_has_prefix (requested[i], "apim:"))
