@@ -173,6 +173,8 @@ endpoint_clear (AmGwEndpoint *ep)
 	g_clear_pointer (&ep->children, g_ptr_array_unref);
 	g_free (ep->key);
 	g_clear_pointer (&ep->target, am_gw_endpoint_unref);
+	if (ep->compiled != NULL && ep->compiled_free != NULL)
+		ep->compiled_free (ep->compiled);
 }
 
 AmGwEndpoint *

@@ -74,6 +74,10 @@ struct _AmGwEndpoint {
 	char *key;		/* AM_GW_EP_KEY: the referenced name */
 	AmGwEndpoint *target;	/* AM_GW_EP_KEY: resolved endpoint (a ref), or NULL */
 	int line;
+	/* What the request pipeline derives from the endpoint once (set at
+	 * most once, atomically; freed with compiled_free). */
+	gpointer compiled;
+	GDestroyNotify compiled_free;
 };
 
 /* What the in-sequence does for one key type (the $ctx:AM_KEY_TYPE filter). */

@@ -443,56 +443,136 @@ gw_expand_uri (AmGateway *gw, const char *uri, const AmGwMatch *match, gboolean 
 }
 
 /* Forward to @ep; FALSE when its URL cannot be used. */
-static gboolean
-gw_proxy_to (AmHttpRequest *req, GwCall *call, const AmGwEndpoint *ep)
+/* An endpoint URL split once: tls, host, port, path, query, and the Host
+ * header and host:port strings the pipeline needs per request. */
+typedef struct {
+	gboolean tls;
+	char *host;
+	guint16 port;	   /* effective */
+	char *path;	   /* as written, may be "" */
+	char *query;	   /* or NULL */
+	char *host_header; /* host[:port as written] */
+	char *hostport;	   /* host:effective port */
+} GwTarget;
+
+static void
+gw_target_free (gpointer p)
 {
-	gboolean had_vars;
-	g_autofree char *url = gw_expand_uri (call->w->gw, ep->uri != NULL ? ep->uri : "", &call->match,
-					      &had_vars);
+	GwTarget *t = p;
+
+	if (t == NULL)
+		return;
+	g_free (t->host);
+	g_free (t->path);
+	g_free (t->query);
+	g_free (t->host_header);
+	g_free (t->hostport);
+	g_free (t);
+}
+
+static void
+gw_target_unref (GwTarget *t)
+{
+	gw_target_free (t);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GwTarget, gw_target_unref)
+
+static GwTarget *
+gw_target_new (const char *url)
+{
 	g_autoptr (GUri) u = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
-	g_autofree char *target = NULL, *host_header = NULL;
 	const char *scheme = u != NULL ? g_uri_get_scheme (u) : NULL;
-	AmHttpUpstream up = { 0 };
+	GwTarget *t;
 	int port;
 
 	if (u == NULL || g_uri_get_host (u) == NULL ||
-	    (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0)) {
+	    (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0))
+		return NULL;
+	t = g_new0 (GwTarget, 1);
+	t->tls = strcmp (scheme, "https") == 0;
+	port = g_uri_get_port (u);
+	t->port = port > 0 ? (guint16) port : t->tls ? 443 : 80;
+	t->host = g_strdup (g_uri_get_host (u));
+	t->path = g_strdup (g_uri_get_path (u));
+	t->query = g_strdup (g_uri_get_query (u));
+	t->host_header = port > 0 ? g_strdup_printf ("%s:%d", t->host, port) : g_strdup (t->host);
+	t->hostport = g_strdup_printf ("%s:%u", t->host, t->port);
+	return t;
+}
+
+/* The endpoint's own target when its URL has no {variables} (kept on the
+ * shared endpoint: the first request to need it sets it). */
+static const GwTarget *
+gw_endpoint_target (const AmGwEndpoint *ep)
+{
+	AmGwEndpoint *mut = (AmGwEndpoint *) ep;
+	GwTarget *t = g_atomic_pointer_get (&mut->compiled);
+
+	if (t != NULL || ep->uri == NULL || strchr (ep->uri, '{') != NULL)
+		return t;
+	t = gw_target_new (ep->uri);
+	if (t == NULL)
+		return NULL;
+	if (!g_atomic_pointer_compare_and_exchange (&mut->compiled, NULL, t)) {
+		gw_target_free (t);
+		return g_atomic_pointer_get (&mut->compiled);
+	}
+	/* read only when the endpoint is freed, after every request is done */
+	mut->compiled_free = gw_target_free;
+	return t;
+}
+
+static gboolean
+gw_proxy_to (AmHttpRequest *req, GwCall *call, const AmGwEndpoint *ep)
+{
+	g_autoptr (GwTarget) owned = NULL;
+	const GwTarget *t = gw_endpoint_target (ep);
+	g_autofree char *target = NULL;
+	gboolean had_vars = FALSE;
+	AmHttpUpstream up = { 0 };
+
+	if (t == NULL) {
+		g_autofree char *url = gw_expand_uri (call->w->gw, ep->uri != NULL ? ep->uri : "",
+						      &call->match, &had_vars);
+
+		t = owned = gw_target_new (url);
+	}
+	if (t == NULL) {
 		g_warning ("%s: endpoint %s: unusable URL", call->api_name, gw_ep_key (ep));
 		return FALSE;
 	}
-	up.tls = strcmp (scheme, "https") == 0;
-	port = g_uri_get_port (u);
-	up.port = port > 0 ? (guint16) port : up.tls ? 443 : 80;
-	up.host = g_uri_get_host (u);
+	up.tls = t->tls;
+	up.port = t->port;
+	up.host = t->host;
 	if (had_vars) {
-		const char *q = g_uri_get_query (u);
-
-		target = g_strconcat (*g_uri_get_path (u) ? g_uri_get_path (u) : "/",
-				      q != NULL ? "?" : "", q, NULL);
+		target = g_strconcat (*t->path ? t->path : "/", t->query != NULL ? "?" : "", t->query,
+				      NULL);
 	} else {
-		const char *path = g_uri_get_path (u);
-		gsize len = strlen (path);
+		gsize len = strlen (t->path);
 		const char *sub = call->match.sub_path;
 
 		/* synapse appends REST_URL_POSTFIX to the address */
-		if (len > 0 && path[len - 1] == '/')
+		if (len > 0 && t->path[len - 1] == '/')
 			len--;
 		if (strcmp (sub, "/") == 0 && len > 0)
 			sub = "";
-		target = g_strdup_printf ("%.*s%s", (int) len, path, sub);
-		if (*target == '\0') {
-			g_free (target);
+		if (len == 0 && *sub == '\0') {
 			target = g_strdup ("/");
+		} else {
+			gsize n = strlen (sub);
+
+			target = g_malloc (len + n + 1);
+			memcpy (target, t->path, len);
+			memcpy (target + len, sub, n + 1);
 		}
 	}
 	up.target = target;
 	if (ep->timeout_ms > 0)
 		up.read_timeout_ms = (guint) MIN (ep->timeout_ms, G_MAXUINT);
-	host_header = port > 0 ? g_strdup_printf ("%s:%d", up.host, port) : g_strdup (up.host);
-	am_http_request_set_header (req, "Host", host_header);
+	am_http_request_set_header (req, "Host", t->host_header);
 	call->current = ep;
 	g_free (call->upstream);
-	call->upstream = g_strdup_printf ("%s:%u", up.host, up.port);
+	call->upstream = g_strdup (t->hostport);
 	return am_http_request_proxy (req, &up);
 }
 
