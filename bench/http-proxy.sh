@@ -14,10 +14,12 @@
 # AM_BENCH_PREFIX is put before the path and AM_BENCH_HEADER sent as a
 # header on the apimd runs only; AM_BENCH_PATHS picks the files;
 # AM_BENCH_PORT is the driver's port (default: a free one).
+# AM_BENCH_CONNECTIONS: wrk connections (64).
 set -eu
 
 dur=${1:-10}
 workers=${2:-1}
+conns=${AM_BENCH_CONNECTIONS:-64}
 top=$(cd "$(dirname "$0")/.." && pwd)
 driver=${AM_BENCH_DRIVER:-$top/bench/http-proxy}
 for tool in nginx wrk; do
