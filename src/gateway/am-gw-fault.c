@@ -331,6 +331,22 @@ am_gw_fault_no_api (void)
 }
 
 AmGwFault *
+am_gw_fault_hard_limit (const char *accept)
+{
+	const char *type = "application/xml";
+	AmGwFault *f;
+
+	if (accept != NULL && g_strv_contains (accept_types, accept))
+		type = accept;
+	f = fault_new (503, type, "amt", AM_GW_FAULT_THROTTLE_NS, 900801, NULL,
+		       "API Limit Reached", "API not accepting requests");
+	f->soap_code = AM_SOAP_FAULT_SERVER;
+	f->soap_reason = g_strdup ("API Limit Reached");
+	f->soap_detail = g_strdup ("API not accepting requests");
+	return f;
+}
+
+AmGwFault *
 am_gw_fault_transport_denied (const char *transport, const char *path)
 {
 	AmGwFault *f = g_new0 (AmGwFault, 1);

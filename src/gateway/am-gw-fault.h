@@ -62,6 +62,12 @@ AmGwFault *am_gw_fault_endpoint (int code, const char *method, const char *conte
 /* The endpoint @endpoint_name is suspended (303001). */
 AmGwFault *am_gw_fault_endpoint_suspended (const char *endpoint_name, const char *method,
 					   const char *content_type);
+#define AM_GW_FAULT_THROTTLE_NS "http://wso2.org/apimanager/throttling"
+/* ThrottleHandler's hard limit (productionMaxCount / sandboxMaxCount):
+ * amt:fault 900801 "API Limit Reached", 503; format by @accept as for
+ * authentication failures. */
+AmGwFault *am_gw_fault_hard_limit (const char *accept);
+
 /* The `main` sequence: no API matches the request (404). */
 AmGwFault *am_gw_fault_no_api (void);
 /* The `main` sequence: the API exists but not on this transport (403):

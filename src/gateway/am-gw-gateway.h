@@ -75,6 +75,11 @@ struct _AmGateway {
 	GHashTable *endpoints;
 	gint ep_troubled;
 
+	/* ThrottleHandler hard limits (maxTps), the node's: "api\nKEYTYPE" ->
+	 * the current one-second window, under hard_lock. */
+	GMutex hard_lock;
+	GHashTable *hard_windows;
+
 	int access_fd;			/* repository/logs/http_gw_access.log, -1 if none */
 	GMutex workers_lock;
 	GPtrArray *workers;		/* AmGwWorker*, one per engine thread seen */

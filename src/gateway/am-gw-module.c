@@ -153,6 +153,8 @@ gw_free (AmGateway *gw)
 	g_mutex_clear (&gw->workers_lock);
 	g_clear_pointer (&gw->endpoints, g_hash_table_unref);
 	g_mutex_clear (&gw->ep_lock);
+	g_clear_pointer (&gw->hard_windows, g_hash_table_unref);
+	g_mutex_clear (&gw->hard_lock);
 	if (gw->access_fd >= 0) {
 		am_log_remove_reopen_hook (gw_access_log_reopen, gw);
 		close (gw->access_fd);
@@ -273,6 +275,8 @@ gw_start (AmServer *server, GError **error)
 	gw->access_fd = -1;
 	g_mutex_init (&gw->workers_lock);
 	g_mutex_init (&gw->ep_lock);
+	g_mutex_init (&gw->hard_lock);
+	gw->hard_windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 	gw->endpoints = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 	gw->workers = g_ptr_array_new_with_free_func (am_gw_worker_free);
 	g_snprintf (gw->id_prefix, sizeof gw->id_prefix, "%08x", g_random_int ());

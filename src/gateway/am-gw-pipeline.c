@@ -4,7 +4,8 @@
  * (ARCHITECTURE.md §2).  One request goes through these phases, each a
  * function that either answers or hands on to the next:
  *
- *   route     snapshot ref, API + resource (404 main / 404 / 405 faults);
+ *   route     snapshot ref, API + resource (404 main / 404 / 405 faults),
+ *             the API's transports (403 main);
  *             a default-version API is re-routed to its versioned API here
  *             instead of looping through localhost as WSO2 does
  *   cors      OPTIONS preflight answered (CORSRequestHandler) when the
@@ -15,6 +16,11 @@
  *             the Bearer token (wso2-interfaces.md §8.1), the gateway token
  *             cache, on a miss validateKey off-thread with the request
  *             suspended; the environment rule (§6.4)
+ *   throttle  ThrottleHandler's hard limit (productionMaxCount /
+ *             sandboxMaxCount a second, per node): 900801, 503.  The
+ *             subscription/application/resource tiers of advanced
+ *             throttling are the Traffic Manager's decisions and are not
+ *             applied here
  *   forward   the PRODUCTION or SANDBOX route of the resource, its
  *             endpoint's leaves (load-balance round-robin per worker,
  *             failover in order, suspended ones skipped), the target URL
@@ -610,6 +616,50 @@ gw_send_next (AmHttpRequest *req, GwCall *call)
 
 /* ---- forward ---- */
 
+/* ThrottleHandler's hard throttling: at most productionMaxCount (or
+ * sandboxMaxCount) requests a second reach the API's backend through this
+ * node, counted in one-second windows. */
+typedef struct {
+	gint64 second;
+	gint64 count;
+} GwHardWindow;
+
+static gboolean
+gw_hard_limited (GwCall *call)
+{
+	const AmGwApi *api = call->match.api;
+	const AmGwHandler *h = am_gw_api_handler (api, ".ThrottleHandler");
+	gboolean sandbox = call->key_type == AM_GW_KEY_SANDBOX;
+	g_autofree char *key = NULL;
+	GwHardWindow *win;
+	gint64 max, now;
+	const char *v;
+	gboolean over;
+
+	if (h == NULL)
+		h = am_gw_api_handler (api, ".APIThrottleHandler");
+	v = h != NULL ? am_gw_handler_property (h, sandbox ? "sandboxMaxCount"
+							   : "productionMaxCount")
+		      : NULL;
+	if (v == NULL || !g_ascii_string_to_signed (v, 10, 1, G_MAXINT64, &max, NULL))
+		return FALSE;
+	key = g_strconcat (call->api_name, sandbox ? "\nSANDBOX" : "\nPRODUCTION", NULL);
+	now = g_get_monotonic_time () / G_USEC_PER_SEC;
+	g_mutex_lock (&call->gw->hard_lock);
+	win = g_hash_table_lookup (call->gw->hard_windows, key);
+	if (win == NULL) {
+		win = g_new0 (GwHardWindow, 1);
+		g_hash_table_insert (call->gw->hard_windows, g_steal_pointer (&key), win);
+	}
+	if (win->second != now) {
+		win->second = now;
+		win->count = 0;
+	}
+	over = ++win->count > max;
+	g_mutex_unlock (&call->gw->hard_lock);
+	return over;
+}
+
 static void
 gw_forward (AmHttpRequest *req, GwCall *call)
 {
@@ -617,6 +667,11 @@ gw_forward (AmHttpRequest *req, GwCall *call)
 	const AmGwRoute *route = am_gw_resource_route (call->match.resource, call->key_type);
 	const char *method = am_http_request_get_method (req);
 
+	/* the handlers (ThrottleHandler) before the in-sequence */
+	if (gw_hard_limited (call)) {
+		gw_respond_fault (req, call, am_gw_fault_hard_limit (gw_accept (req)));
+		return;
+	}
 	if (route->error_message != NULL) {
 		gw_respond_key_error (req, call, route->error_status > 0 ? (guint) route->error_status : 401,
 				      route->error_message);

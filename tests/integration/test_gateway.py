@@ -650,3 +650,32 @@ def test_default_version_api(gw, backend):
         (gw.home / API_DIR / "admin--PizzaShackAPI.xml").unlink()
     r = wait_status(gw, "/pizzashack/menu", OK.token, 404, timeout=3.0)
     assert r.status_code == 404
+
+
+def test_hard_throttling(gw, km, backend):
+    """ThrottleHandler productionMaxCount: at most N requests a second pass;
+    the others get amt:fault 900801 with 503, and the next second passes."""
+    s = Seed(app_name="GwMaxTpsApp", api_name="MaxTpsAPI", context_template="/maxtps", resources=RESOURCES)
+    wso2rows.apply_sqlite(km.home / AM_DB, wso2rows.seed_sql(s))
+    text = api_xml(backend, name="MaxTpsAPI", context="/maxtps").replace(
+        '<handler class="org.wso2.carbon.apimgt.gateway.handlers.analytics.APIMgtUsageHandler"/>',
+        '<handler class="org.wso2.carbon.apimgt.gateway.handlers.throttling.ThrottleHandler">'
+        '<property name="productionMaxCount" value="3"/></handler>'
+        '<handler class="org.wso2.carbon.apimgt.gateway.handlers.analytics.APIMgtUsageHandler"/>')
+    deploy(gw.home, text, "admin--MaxTpsAPI_v1.0.0.xml")
+    try:
+        wait_status(gw, "/maxtps/1.0.0/menu", s.token, 200, timeout=3.0)
+        time.sleep(1.0 - time.time() % 1.0 + 0.05)  # the start of a second
+        with http_session() as h:
+            url = f"http://127.0.0.1:{gw.ports['nio_http']}/maxtps/1.0.0/menu"
+            codes = [h.get(url, headers={"Authorization": f"Bearer {s.token}"}, timeout=30)
+                     for _ in range(8)]
+        statuses = [r.status_code for r in codes]
+        assert statuses.count(200) <= 3 and 503 in statuses, statuses
+        limited = next(r for r in codes if r.status_code == 503)
+        assert '<amt:code>900801</amt:code>' in limited.text
+        assert "API Limit Reached" in limited.text
+        time.sleep(1.1)
+        assert call(gw, "/maxtps/1.0.0/menu", s.token).status_code == 200
+    finally:
+        (gw.home / API_DIR / "admin--MaxTpsAPI_v1.0.0.xml").unlink()

@@ -348,6 +348,19 @@ test_soap_faults (void)
 }
 
 static void
+test_hard_limit (void)
+{
+	g_autoptr (AmGwFault) f = am_gw_fault_hard_limit (NULL);
+	g_autoptr (AmGwFault) j = am_gw_fault_hard_limit ("application/json");
+
+	g_assert_cmpuint (f->status, ==, 503);
+	check_xml (f, AM_GW_FAULT_THROTTLE_NS, "amt", 900801, "API Limit Reached",
+		   "API not accepting requests");
+	g_assert_cmpstr (j->content_type, ==, "application/json");
+	g_assert_nonnull (strstr (j->body, "\"code\":900801"));
+}
+
+static void
 test_transport_denied (void)
 {
 	g_autoptr (AmGwFault) f = am_gw_fault_transport_denied ("http", "secure/1.0/menu?a=1&b=2");
@@ -372,5 +385,6 @@ main (int argc, char **argv)
 	g_test_add_func ("/gw-fault/runtime/message-type", test_runtime_message_type);
 	g_test_add_func ("/gw-fault/soap", test_soap_faults);
 	g_test_add_func ("/gw-fault/transport-denied", test_transport_denied);
+	g_test_add_func ("/gw-fault/hard-limit", test_hard_limit);
 	return g_test_run ();
 }
