@@ -740,8 +740,9 @@ test_app_delete (Fixture *f, gconstpointer data)
 	g_autoptr (GPtrArray) left = am_consumer_app_keys (f->conn, keep, &error);
 	g_assert_no_error (error);
 	g_assert_cmpuint (left->len, ==, 1);
-	g_assert_nonnull (am_consumer_sub_get (f->conn, admin, s2->uuid, &error));
+	g_autoptr (AmSubscription) still = am_consumer_sub_get (f->conn, admin, s2->uuid, &error);
 	g_assert_no_error (error);
+	g_assert_nonnull (still);
 	g_assert_false (am_consumer_app_delete (f->km, f->conn, admin, app->uuid, &error));
 	g_assert_error (error, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_NOT_FOUND);
 }
