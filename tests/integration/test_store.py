@@ -409,8 +409,58 @@ def test_sign_up_then_log_in(store):
     assert r.status_code == 403, r.text
     assert r.json()["description"] == f"You don't have permission to access the application with Id {other}"
 
+    assert user_exists(store, "dora") and not user_exists(store, "nobody-here")
+
+
+def user_exists(store, name):
     r = store.http.post(store.proc.url(SIGNUP, https=True), timeout=20, headers={"Content-Type": "text/xml"},
                         data=('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
-                              '<ns:isUserExist xmlns:ns="http://org.apache.axis2/xsd"><ns:username>dora'
-                              '</ns:username></ns:isUserExist></s:Body></s:Envelope>'))
-    assert r.status_code == 200 and "<ns:return>true</ns:return>" in r.text
+                              '<ns:isUserExist xmlns:ns="http://org.apache.axis2/xsd"><ns:username>'
+                              f'{escape(name)}</ns:username></ns:isUserExist></s:Body></s:Envelope>'))
+    assert r.status_code == 200, r.text
+    return re.search(r"<ns:return>(\w+)</ns:return>", r.text).group(1) == "true"
+
+
+def test_sign_up_disabled_by_the_registry(store):
+    """EnableSignup false in the tenant's sign-up-config.xml turns addUser off."""
+    def is_enabled():
+        r = store.http.post(store.proc.url(SIGNUP, https=True), timeout=20,
+                            headers={"Content-Type": "application/soap+xml; charset=UTF-8"},
+                            data=('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>'
+                                  '<ns:isAddUserEnabled xmlns:ns="http://org.apache.axis2/xsd"/>'
+                                  '</s:Body></s:Envelope>'))
+        assert r.status_code == 200, r.text
+        return re.search(r"<ns:return>(\w+)</ns:return>", r.text).group(1)
+
+    assert is_enabled() == "true"
+    config = ("<SelfSignUp><EnableSignup>false</EnableSignup><SignUpDomain>PRIMARY</SignUpDomain>"
+              "<SignUpRoles><SignUpRole><RoleName>subscriber</RoleName><IsExternalRole>false"
+              "</IsExternalRole></SignUpRole></SignUpRoles></SelfSignUp>")
+    r = subprocess.run([str(store.tool), "--carbon-home", str(store.home), "--put",
+                        "/_system/governance/apimgt/applicationdata/sign-up-config.xml", "application/xml"],
+                       input=config, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    try:
+        assert is_enabled() == "false"
+        r = store.signup("gina", "Gina-pass1")
+        assert r.status_code == 500 and "Self sign-up is disabled" in r.text
+        assert not user_exists(store, "gina")
+    finally:
+        subprocess.run([str(store.tool), "--carbon-home", str(store.home), "--put",
+                        "/_system/governance/apimgt/applicationdata/sign-up-config.xml", "application/xml"],
+                       input=config.replace("false", "true", 1), capture_output=True, text=True, timeout=60)
+    assert is_enabled() == "true"
+
+
+@pytest.mark.parametrize("profile, served", [("api-store", True), ("api-devportal", True),
+                                             ("api-publisher", False), ("gateway-worker", False)])
+def test_profiles(apimd_factory, profile, served):
+    proc = apimd_factory(profile=profile)
+    with http_session() as s:
+        r = s.get(proc.url(BASE + "/apis", https=True), timeout=20)
+        assert (r.status_code == 200) == served, r.text
+        if served:
+            assert r.json() == {"count": 0, "next": "", "previous": "", "list": []}
+        r = s.post(proc.url(SIGNUP, https=True), data=signup_envelope("hal", "Hal-pass1", "h@x").encode(),
+                   headers={"Content-Type": "text/xml"}, timeout=20)
+        assert (r.status_code == 202) == served, r.text

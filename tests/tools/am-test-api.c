@@ -10,6 +10,8 @@
  * MariaDB homes work alike.
  *
  *   am-test-api --carbon-home HOME < spec.json   -> {"id": "<uuid>"} on stdout
+ *   am-test-api --carbon-home HOME --put PATH MEDIA-TYPE < content
+ *       a governance registry resource (e.g. sign-up-config.xml)
  *
  * spec: {"provider", "name", "version", "context" (without the version),
  * "description", "tiers": [], "transports": [], "tags": [],
@@ -137,6 +139,45 @@ deploy (AmConf *conf, const AmApi *api, GError **error)
 		 FALSE));
 }
 
+/* The home's datasources: WSO2AM_DB and the governance registry's. */
+static gboolean
+open_dbs (AmConf *conf, const char *home, AmDb **am_db, AmDb **reg_db, GError **error)
+{
+	const AmCoreConf *core = am_conf_core (conf);
+	const AmDatasourceConf *ds = am_core_conf_find_datasource (core, am_conf_apim (conf)->datasource);
+	const char *reg_name = am_core_conf_registry_datasource (core, "/_system/governance");
+	const AmDatasourceConf *rds = reg_name != NULL ? am_core_conf_find_datasource (core, reg_name)
+						      : NULL;
+
+	if (ds == NULL || rds == NULL) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no datasource");
+		return FALSE;
+	}
+	return (*am_db = am_db_new (ds, home, error)) != NULL &&
+	       (*reg_db = am_db_new (rds, home, error)) != NULL;
+}
+
+static gboolean
+put_resource (const char *home, const char *path, const char *media_type, GError **error)
+{
+	g_autoptr (AmConf) conf = am_conf_load (home, NULL, am_modules, error);
+	g_autoptr (GIOChannel) in = g_io_channel_unix_new (0);
+	g_autoptr (AmDb) am_db = NULL;
+	g_autoptr (AmDb) reg_db = NULL;
+	g_autoptr (AmDbConn) reg = NULL;
+	g_autoptr (AmRegistry) registry = am_registry_new (AM_REGISTRY_SUPER_TENANT_ID, TRUE);
+	g_autoptr (AmRegResource) res = am_reg_resource_new ();
+	gsize len = 0;
+
+	if (conf == NULL || !open_dbs (conf, home, &am_db, &reg_db, error) ||
+	    g_io_channel_read_to_end (in, &res->content, &len, error) != G_IO_STATUS_NORMAL ||
+	    (reg = am_db_acquire (reg_db, error)) == NULL)
+		return FALSE;
+	res->media_type = g_strdup (media_type);
+	return am_registry_put (registry, reg, path, res, "admin", error) &&
+	       am_db_commit (reg, error);
+}
+
 static gboolean
 run (const char *home, GError **error)
 {
@@ -151,9 +192,6 @@ run (const char *home, GError **error)
 	g_autoptr (AmDbConn) reg = NULL;
 	g_autoptr (AmRegistry) registry = NULL;
 	g_autoptr (AmApiStore) store = NULL;
-	const AmCoreConf *core;
-	const AmDatasourceConf *ds, *rds;
-	const char *reg_name;
 	const char *status;
 	JsonObject *spec;
 	gsize len = 0;
@@ -165,16 +203,7 @@ run (const char *home, GError **error)
 	conf = am_conf_load (home, NULL, am_modules, error);
 	if (conf == NULL)
 		return FALSE;
-	core = am_conf_core (conf);
-	ds = am_core_conf_find_datasource (core, am_conf_apim (conf)->datasource);
-	reg_name = am_core_conf_registry_datasource (core, "/_system/governance");
-	rds = reg_name != NULL ? am_core_conf_find_datasource (core, reg_name) : NULL;
-	if (ds == NULL || rds == NULL) {
-		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "no datasource");
-		return FALSE;
-	}
-	if ((am_db = am_db_new (ds, home, error)) == NULL ||
-	    (reg_db = am_db_new (rds, home, error)) == NULL ||
+	if (!open_dbs (conf, home, &am_db, &reg_db, error) ||
 	    (am = am_db_acquire (am_db, error)) == NULL ||
 	    (reg = am_db_acquire (reg_db, error)) == NULL)
 		return FALSE;
@@ -200,16 +229,25 @@ int
 main (int argc, char **argv)
 {
 	const char *home = NULL;
+	const char *put_path = NULL, *put_type = NULL;
 	g_autoptr (GError) error = NULL;
+	gboolean ok;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp (argv[i], "--carbon-home") == 0 && i + 1 < argc)
+	for (int i = 1; i < argc; i++) {
+		if (strcmp (argv[i], "--carbon-home") == 0 && i + 1 < argc) {
 			home = argv[++i];
+		} else if (strcmp (argv[i], "--put") == 0 && i + 2 < argc) {
+			put_path = argv[++i];
+			put_type = argv[++i];
+		}
+	}
 	if (home == NULL) {
 		fprintf (stderr, "usage: %s --carbon-home HOME < spec.json\n", argv[0]);
 		return 2;
 	}
-	if (!run (home, &error)) {
+	ok = put_path != NULL ? put_resource (home, put_path, put_type, &error)
+			      : run (home, &error);
+	if (!ok) {
 		fprintf (stderr, "am-test-api: %s\n", error->message);
 		return 1;
 	}
