@@ -544,7 +544,9 @@ on_soap_request (SoupServer *soup, SoupServerMessage *msg, const char *path, GHa
 	call->body = g_bytes_ref (bytes);
 	session_id = request_session_id (msg);
 	call->user = session_user (svc, session_id);
-	if (call->user == NULL && !request_basic_auth (msg, &call->user, &call->password)) {
+	/* an anonymous service (no permission) takes no credentials at all */
+	if (svc->permission != NULL && call->user == NULL &&
+	    !request_basic_auth (msg, &call->user, &call->password)) {
 		early = soap_unauthorized ();
 		soap_respond (msg, early);
 		soap_call_free (call);

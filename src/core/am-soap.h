@@ -82,7 +82,8 @@ typedef struct _AmSoapAdmin AmSoapAdmin;
 /* Mount @fn at each of @paths (NULL-terminated; the first is the service's
  * name in messages) on @mgmt: POST over https only, at most @max_body
  * bytes, HTTP Basic credentials checked against @us and @permission (or a
- * live JSESSIONID from an earlier call). */
+ * live JSESSIONID from an earlier call).  @permission NULL: an anonymous
+ * service (Carbon's UserRegistrationAdminService), no credentials read. */
 AmSoapAdmin *am_soap_admin_new (AmMgmt *mgmt, AmUserStore *us, const char *const *paths,
 				const char *permission, gsize max_body, AmSoapAdminFunc fn,
 				gpointer data);

@@ -714,6 +714,10 @@ call_respond_error (AmRestCall *call, const GError *error)
 			   g_uri_get_path (soup_server_message_get_uri (call->msg)), error->message);
 	g_ptr_array_set_size (call->resp_headers, 0);
 	dto = am_rest_error_dto (status, error->message, call->error_items);
+	/* RestApiUtil.handleResourceAlreadyExistsError: the 409 of a duplicate */
+	if (g_error_matches (error, AM_REST_ERROR, AM_REST_ERROR_EXISTS))
+		json_object_set_string_member (json_node_get_object (dto), "message",
+					       "Resource Already Exists");
 	call_respond_node (call, status, dto);
 }
 

@@ -368,12 +368,16 @@ function signUpView() {
       return;
     }
     button.disabled = true;
+    // UserRegistrationAdminService.wsdl: the addUser wrapper is in the
+    // services' schema namespace, the UserDTO members (in schema order:
+    // password, userFields, userName) in the DTO namespace.
     const envelope =
       '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
-      'xmlns:ser="http://services.mgt.identity.carbon.wso2.org" xmlns:xsd="http://dto.mgt.identity.carbon.wso2.org/xsd">' +
+      'xmlns:ser="http://org.apache.axis2/xsd" xmlns:xsd="http://dto.registration.user.identity.carbon.wso2.org/xsd">' +
       "<soapenv:Body><ser:addUser><ser:user>" +
-      `<xsd:userName>${esc(user.value.trim())}</xsd:userName><xsd:password>${esc(pass.value)}</xsd:password>` +
+      `<xsd:password>${esc(pass.value)}</xsd:password>` +
       `<xsd:userFields><xsd:claimUri>http://wso2.org/claims/emailaddress</xsd:claimUri><xsd:fieldValue>${esc(email.value.trim())}</xsd:fieldValue></xsd:userFields>` +
+      `<xsd:userName>${esc(user.value.trim())}</xsd:userName>` +
       "</ser:user></ser:addUser></soapenv:Body></soapenv:Envelope>";
     try {
       const r = await fetch("/services/UserRegistrationAdminService", {
