@@ -430,7 +430,21 @@ class ApimdProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.check_sanitizers()
         return self.proc.returncode
+
+    def check_sanitizers(self) -> None:
+        """An apimd built with --enable-asan/--enable-ubsan reports memory
+        errors, leaks and undefined behaviour on stderr: any report fails
+        the test that stopped it."""
+        try:
+            err = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in err:
+                start = err.index(marker)
+                raise AssertionError(f"apimd ({self.home}) sanitizer report:\n{err[max(0, start - 200):start + 3000]}")
 
     def log_text(self) -> str:
         """repository/logs/wso2carbon.log as it is now ('' if absent)."""
