@@ -7,7 +7,7 @@
 //   #/apis  #/apis/new  #/apis/<id>  #/apis/<id>/edit
 
 import { client, getSession, logout } from "./rest.js";
-import { h, field, checkGroup, checkedValues, select, messages, loginForm, table, focusHeading } from "./ui.js";
+import { h, field, checkGroup, checkedValues, select, messages, loginForm, table, outlet } from "./ui.js";
 
 const SCOPES = ["apim:api_view", "apim:api_create", "apim:api_publish", "apim:tier_view", "apim:subscription_view"];
 const VERBS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
@@ -24,7 +24,7 @@ const LIFECYCLE = {
 };
 
 const msgs = messages();
-const view = document.getElementById("view");
+const view = outlet(document.getElementById("view"));
 const nav = document.getElementById("nav");
 document.getElementById("messages").append(msgs.error, msgs.status);
 const api = client("/api/am/publisher/v0.11", () => route());
@@ -42,11 +42,10 @@ function renderNav() {
 }
 
 async function route() {
+  const show = view.next();
   renderNav();
   if (!getSession()) {
-    view.replaceChildren(
-      loginForm({ title: "Log in to the Publisher", scopes: SCOPES, app: "publisher", msgs, onLogin: () => route() }),
-    );
+    show(loginForm({ title: "Log in to the Publisher", scopes: SCOPES, app: "publisher", msgs, onLogin: () => route() }), false);
     return;
   }
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
@@ -62,6 +61,7 @@ async function route() {
 }
 
 async function listView() {
+  const show = view.show();
   const { body } = await api("GET", "/apis", { query: { limit: 100 } });
   const list = (body && body.list) || [];
   const root = h(
@@ -79,8 +79,7 @@ async function listView() {
         ], list)
       : h("p", {}, "No APIs yet."),
   );
-  view.replaceChildren(root);
-  focusHeading(root);
+  show(root);
 }
 
 // ---- create / edit ----
@@ -132,6 +131,7 @@ async function optional(promise, fallback) {
 }
 
 async function editView(id) {
+  const show = view.show();
   const current = id ? (await api("GET", `/apis/${encodeURIComponent(id)}`)).body : null;
   const [apiTiers, resTiers] = await Promise.all([
     optional(api("GET", "/tiers/api").then((r) => (r.body.list || []).map((t) => t.name)), []),
@@ -229,8 +229,7 @@ async function editView(id) {
       save.disabled = false;
     }
   });
-  view.replaceChildren(form);
-  focusHeading(form);
+  show(form);
 }
 
 // ---- details, environments, lifecycle ----
@@ -250,6 +249,7 @@ function gatewayFailures(body) {
 }
 
 async function detailView(id) {
+  const show = view.show();
   const path = `/apis/${encodeURIComponent(id)}`;
   const a = (await api("GET", path)).body;
   const envs = await optional(api("GET", "/environments", { query: { apiId: id } }).then((r) => r.body.list || []), []);
@@ -274,7 +274,7 @@ async function detailView(id) {
       await detailView(id);
       if (failed.length) {
         msgs.show(new Error(`${action}: the API was not deployed everywhere`));
-        const list = view.querySelector("ul.error");
+        const list = view.el.querySelector("ul.error");
         list.replaceChildren(...failed.map((f) => h("li", {}, f)));
         list.hidden = false;
       } else msgs.info(`${action}: done. The API is now ${(await api("GET", path)).body.status}.`);
@@ -316,8 +316,7 @@ async function detailView(id) {
       failures),
     h("div", { class: "actions" }, h("a", { class: "button secondary", href: `#${path}/edit` }, "Edit"), h("a", { href: "#/apis" }, "All APIs")),
   );
-  view.replaceChildren(root);
-  focusHeading(root);
+  show(root);
 }
 
 window.addEventListener("hashchange", () => { msgs.clear(); route(); });

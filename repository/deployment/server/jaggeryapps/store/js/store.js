@@ -11,13 +11,13 @@
 // page's CSP lets it connect to the gateway origins of api-manager.xml.
 
 import { client, getSession, logout } from "./rest.js";
-import { h, field, select, messages, loginForm, table, focusHeading } from "./ui.js";
+import { h, field, select, messages, loginForm, table, outlet } from "./ui.js";
 
 const SCOPES = ["apim:subscribe"];
 const KEYS_KEY = "apimd.store.keys"; // {appId: {PRODUCTION: {...}, SANDBOX: {...}}}
 
 const msgs = messages();
-const view = document.getElementById("view");
+const view = outlet(document.getElementById("view"));
 const nav = document.getElementById("nav");
 document.getElementById("messages").append(msgs.error, msgs.status);
 const api = client("/api/am/store/v0.11", () => route());
@@ -49,6 +49,7 @@ function renderNav() {
 }
 
 async function route() {
+  const show = view.next();
   renderNav();
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   const needLogin = parts[0] === "applications" || parts[0] === "login";
@@ -56,12 +57,13 @@ async function route() {
     if (parts[0] === "sign-up") return signUpView();
     if (needLogin && !getSession()) {
       const back = parts[0] === "login" ? "#/apis" : location.hash;
-      view.replaceChildren(
+      show(
         loginForm({
           title: "Log in to the Store", scopes: SCOPES, app: "store", msgs,
           onLogin: () => { location.hash = back; route(); },
           extra: h("a", { href: "#/sign-up" }, "No account? Sign up"),
         }),
+        false,
       );
       return;
     }
@@ -75,6 +77,7 @@ async function route() {
 }
 
 async function apisView() {
+  const show = view.show();
   const list = ((await api("GET", "/apis", { query: { limit: 100 } })).body || {}).list || [];
   const root = h(
     "section",
@@ -90,8 +93,7 @@ async function apisView() {
         ], list)
       : h("p", {}, "No API is published yet."),
   );
-  view.replaceChildren(root);
-  focusHeading(root);
+  show(root);
 }
 
 function operations(apiDef) {
@@ -109,6 +111,7 @@ function operations(apiDef) {
 }
 
 async function apiView(id) {
+  const show = view.show();
   const a = (await api("GET", `/apis/${encodeURIComponent(id)}`)).body;
   const urls = a.endpointURLs || [];
   const root = h(
@@ -132,8 +135,7 @@ async function apiView(id) {
     const apps = ((await api("GET", "/applications", { query: { limit: 100 } })).body || {}).list || [];
     root.append(subscribeForm(a, apps), tryOut(a, urls, apps));
   }
-  view.replaceChildren(root);
-  focusHeading(root);
+  show(root);
 }
 
 function subscribeForm(a, apps) {
@@ -234,6 +236,7 @@ function tryOut(a, urls, apps) {
 }
 
 async function appsView() {
+  const show = view.show();
   const [apps, tiers] = await Promise.all([
     api("GET", "/applications", { query: { limit: 100 } }).then((r) => (r.body && r.body.list) || []),
     api("GET", "/tiers/application").then((r) => ((r.body && r.body.list) || []).map((t) => t.name)),
@@ -278,8 +281,7 @@ async function appsView() {
       : h("p", {}, "No application yet."),
     form,
   );
-  view.replaceChildren(root);
-  focusHeading(root);
+  show(root);
 }
 
 function keyPanel(app, keyType, key) {
@@ -319,6 +321,7 @@ function keyPanel(app, keyType, key) {
 }
 
 async function appView(id) {
+  const show = view.show();
   const app = (await api("GET", `/applications/${encodeURIComponent(id)}`)).body;
   const subs = await api("GET", "/subscriptions", { query: { applicationId: id, limit: 100 } })
     .then((r) => (r.body && r.body.list) || [])
@@ -340,13 +343,13 @@ async function appView(id) {
         ], subs)
       : h("p", {}, "No subscription yet: subscribe from an ", h("a", { href: "#/apis" }, "API's page"), "."),
   );
-  view.replaceChildren(root);
-  focusHeading(root);
+  show(root);
 }
 
 // Self sign-up: Carbon's UserRegistrationAdminService.addUser, which WSO2's
 // Store used for its sign-up page.
 function signUpView() {
+  const show = view.show();
   const user = h("input", { type: "text", autocomplete: "username", required: true });
   const pass = h("input", { type: "password", autocomplete: "new-password", required: true });
   const pass2 = h("input", { type: "password", autocomplete: "new-password", required: true });
@@ -399,8 +402,7 @@ function signUpView() {
       pass.value = pass2.value = "";
     }
   });
-  view.replaceChildren(form);
-  focusHeading(form);
+  show(form);
 }
 
 window.addEventListener("hashchange", () => { msgs.clear(); route(); });

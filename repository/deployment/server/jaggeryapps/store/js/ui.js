@@ -156,3 +156,17 @@ export function focusHeading(root) {
     hd.focus();
   }
 }
+
+// The page's view area.  route() calls next() on every navigation, and each
+// view takes its show() before its first await: a show() left from an
+// earlier navigation (a slow answer arriving after the user moved on) is
+// dropped, so the page always shows where the user is.
+export function outlet(el) {
+  let turn = 0;
+  const bound = (t) => (node, focus = true) => {
+    if (t !== turn) return;
+    el.replaceChildren(node);
+    if (focus) focusHeading(node);
+  };
+  return { el, next: () => bound(++turn), show: () => bound(turn) };
+}
