@@ -5,8 +5,8 @@
 // it in the Store, generate production keys and call GET /menu through the
 // gateway from the Store's try-out panel.
 //
-// NOT RUN by tests/run.sh yet: it needs the Publisher and Store REST APIs
-// and DCR (issue 5, other branches).  Run it by hand once they are merged:
+// And the quick start: "Deploy sample API" in the Publisher publishes the
+// PizzaShackAPI on the built-in sample backend, and the Store lists it.
 //   cd tests/browser && node --test flow.spec.mjs
 
 import assert from "node:assert/strict";
@@ -100,5 +100,30 @@ test("publish, subscribe, generate keys and try the API out", { timeout: 180000 
   const menu = JSON.parse(await store.locator(".tryout-body").innerText());
   assert.ok(Array.isArray(menu) && menu.length >= 5 && menu[0].name);
   await screenshot(store, "flow-tryout");
+  assert.deepEqual(scriptProblems(store), []);
+});
+
+test("the Publisher deploys the PizzaShack sample API", { timeout: 120000 }, async () => {
+  const pub = await newPage(browser);
+  await logIn(pub, server.url("/publisher/"));
+  await pub.getByRole("heading", { name: "APIs" }).waitFor();
+  await pub.getByRole("button", { name: "Deploy sample API" }).click();
+  await pub.getByRole("heading", { name: "PizzaShackAPI 1.0.0" }).waitFor();
+  await pub.locator("#lifecycle-state", { hasText: "PUBLISHED" }).waitFor();
+  await pub.getByRole("status").filter({ hasText: "is published" }).waitFor();
+  assert.deepEqual(scriptProblems(pub), []);
+  // once there, the button is not offered again
+  await pub.goto(server.url("/publisher/#/apis"));
+  await pub.getByRole("link", { name: "PizzaShackAPI" }).waitFor();
+  assert.equal(await pub.getByRole("button", { name: "Deploy sample API" }).count(), 0);
+  await screenshot(pub, "sample-deployed");
+
+  // anyone browsing the Store sees it, with the gateway URLs
+  const store = await newPage(browser);
+  await store.goto(server.url("/store/"));
+  await store.getByRole("link", { name: "PizzaShackAPI" }).click();
+  await store.getByRole("table", { name: "Gateway URLs" }).waitFor();
+  const urls = await store.getByRole("table", { name: "Gateway URLs" }).locator("td code").allInnerTexts();
+  assert.ok(urls.some((u) => u.endsWith("/pizzashack/1.0.0")), urls.join(" "));
   assert.deepEqual(scriptProblems(store), []);
 });

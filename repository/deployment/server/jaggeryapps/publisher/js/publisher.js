@@ -64,11 +64,16 @@ async function listView() {
   const show = view.show();
   const { body } = await api("GET", "/apis", { query: { limit: 100 } });
   const list = (body && body.list) || [];
+  // WSO2's "Deploy Sample API": offered while there is no PizzaShackAPI and
+  // the built-in sample backend answers (default profile)
+  const sample = list.some((a) => a.name === SAMPLE.name) || !(await sampleBackendUp())
+    ? ""
+    : h("button", { type: "button", class: "secondary", onclick: (ev) => deploySample(ev.target) }, "Deploy sample API");
   const root = h(
     "section",
     { "aria-labelledby": "apis-title" },
     h("h2", { id: "apis-title" }, "APIs"),
-    h("div", { class: "actions" }, h("a", { class: "button", href: "#/apis/new" }, "Create API")),
+    h("div", { class: "actions" }, h("a", { class: "button", href: "#/apis/new" }, "Create API"), sample),
     list.length
       ? table("All APIs you can see", [
           { label: "Name", cell: (a) => h("a", { href: `#/apis/${encodeURIComponent(a.id)}` }, a.name) },
@@ -80,6 +85,71 @@ async function listView() {
       : h("p", {}, "No APIs yet."),
   );
   show(root);
+}
+
+// ---- the sample API ----
+
+// PizzaShack as WSO2's quick start publishes it, on the sample backend of
+// this server (/am/sample/pizzashack/v1/api/, default profile).
+const SAMPLE = {
+  name: "PizzaShackAPI",
+  version: "1.0.0",
+  context: "/pizzashack",
+  description: "This is a simple API for Pizza Shack online pizza delivery store.",
+  path: "/am/sample/pizzashack/v1/api/",
+  resources: [
+    ["GET", "/menu"], ["POST", "/order"], ["GET", "/order/{orderId}"], ["PUT", "/order/{orderId}"],
+    ["DELETE", "/order/{orderId}"], ["GET", "/delivery"], ["GET", "/delivery/{orderId}"],
+  ],
+};
+
+async function sampleBackendUp() {
+  try {
+    return (await fetch(SAMPLE.path + "menu")).ok;
+  } catch {
+    return false;
+  }
+}
+
+// Create, then publish to every gateway environment.
+async function deploySample(button) {
+  button.disabled = true;
+  try {
+    const envs = ((await api("GET", "/environments")).body || {}).list || [];
+    const tiers = ((await api("GET", "/tiers/api")).body || {}).list || [];
+    const url = location.origin + SAMPLE.path;
+    const body = {
+      name: SAMPLE.name,
+      version: SAMPLE.version,
+      context: SAMPLE.context,
+      description: SAMPLE.description,
+      type: "HTTP",
+      isDefaultVersion: true,
+      tiers: tiers.map((t) => t.name).filter((n) => n !== "Unauthenticated"),
+      transport: ["http", "https"],
+      visibility: "PUBLIC",
+      tags: ["pizza", "food"],
+      gatewayEnvironments: envs.map((e) => e.name).join(","),
+      endpointConfig: JSON.stringify({
+        endpoint_type: "http",
+        production_endpoints: { url, config: null },
+        sandbox_endpoints: { url, config: null },
+      }),
+    };
+    body.apiDefinition = swaggerOf(body, SAMPLE.resources.map(([verb, path]) => ({ verb, path, auth: AUTH_TYPES[0], tier: "Unlimited" })));
+    const created = (await api("POST", "/apis", { json: body })).body;
+    const r = await api("POST", "/apis/change-lifecycle", { query: { action: "Publish", apiId: created.id } });
+    const failed = gatewayFailures(r.body);
+    const moved = new Promise((resolve) => window.addEventListener("hashchange", resolve, { once: true }));
+    location.hash = `#/apis/${encodeURIComponent(created.id)}`;
+    if (failed.length) {
+      await moved; // shown on the API's page, after the navigation cleared the old messages
+      msgs.show(new Error(`The sample API was created but not deployed everywhere: ${failed.join("; ")}`));
+    } else msgs.info(`The sample API ${SAMPLE.name} is published.`, true);
+  } catch (e) {
+    msgs.show(e);
+    button.disabled = false;
+  }
 }
 
 // ---- create / edit ----
@@ -221,7 +291,7 @@ async function editView(id) {
       const r = current
         ? await api("PUT", `/apis/${encodeURIComponent(id)}`, { json: body })
         : await api("POST", "/apis", { json: body });
-      msgs.info(current ? "API saved." : "API created.");
+      msgs.info(current ? "API saved." : "API created.", true);
       location.hash = `#/apis/${encodeURIComponent((r.body && r.body.id) || id)}`;
     } catch (e) {
       msgs.show(e);

@@ -259,7 +259,7 @@ async function appsView() {
     button.disabled = true;
     try {
       const r = await api("POST", "/applications", { json: { name: name.value.trim(), throttlingTier: tier.value, description: description.value, callbackUrl: "" } });
-      msgs.info(`Application ${r.body.name} added.`);
+      msgs.info(`Application ${r.body.name} added.`, true);
       location.hash = `#/applications/${encodeURIComponent(r.body.applicationId)}`;
     } catch (e) {
       msgs.show(e);
@@ -393,7 +393,7 @@ function signUpView() {
         const fault = /<faultstring>([\s\S]*?)<\/faultstring>/.exec(text);
         throw new Error(`${r.status} ${r.statusText}${fault ? ": " + fault[1] : ""}`);
       }
-      msgs.info("Account created. You can log in now.");
+      msgs.info("Account created. You can log in now.", true);
       location.hash = "#/login";
     } catch (e) {
       msgs.show(e);

@@ -77,6 +77,7 @@ export function select(options, value) {
 export function messages() {
   const error = h("div", { class: "error", role: "alert", "aria-live": "assertive", hidden: true });
   const status = h("div", { class: "status", role: "status", "aria-live": "polite" });
+  let sticky = false; // the status survives the next clear() (a navigation)
   return {
     error,
     status,
@@ -90,12 +91,18 @@ export function messages() {
       error.hidden = false;
       status.textContent = "";
     },
-    info(text) {
+    // @beforeNavigation: the text is for the view the caller moves to next
+    info(text, beforeNavigation = false) {
       error.hidden = true;
       error.replaceChildren();
       status.textContent = text;
+      sticky = beforeNavigation;
     },
     clear() {
+      if (sticky) {
+        sticky = false;
+        return;
+      }
       error.hidden = true;
       error.replaceChildren();
       status.textContent = "";
