@@ -21,6 +21,7 @@ extern const AmModule am_gw_admin_module;
 extern const AmModule am_publisher_webapp_module;
 extern const AmModule am_store_webapp_module;
 extern const AmModule am_store_module;
+extern const AmModule am_publisher_module;
 extern const AmModule am_pizzashack_sample_module;
 
 const AmModule *const am_modules[] = {
@@ -35,6 +36,7 @@ const AmModule *const am_modules[] = {
 	&am_publisher_webapp_module, /* /publisher/ web UI */
 	&am_store_webapp_module,     /* /store/ web UI */
 	&am_store_module,	     /* /api/am/store/v0.11, self sign-up */
+	&am_publisher_module,	     /* /api/am/publisher/v0.11 */
 	&am_pizzashack_sample_module, /* /am/sample/pizzashack/v1/api/ */
 	NULL,
 };

@@ -33,8 +33,9 @@
  *     environments and remove it from the ones deselected.  The update is
  *     stored whatever the gateways answer (as APIProviderImpl.updateAPI
  *     does before its FaultGatewaysException); a failure is answered
- *     500 with an ErrorDTO whose description is WSO2's "Error while
- *     updating API : <id>" and whose error items are
+ *     500 with an ErrorDTO whose description is "Error while updating
+ *     API : <id>" (the text WSO2 logs; its answer is the fixed 500 text,
+ *     which would hide what to retry) and whose error items are
  *     {"code": "PUBLISHED"|"UNPUBLISHED", "message": "<env>: <reason>"};
  *   - DELETE /apis/{id}: 409 while subscriptions exist; an API on the
  *     gateways is removed from them first, and a failure there keeps the
@@ -290,17 +291,18 @@ pub_push_clear (PubPush *p)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PubPush, pub_push_clear)
 
+/* One line for the operator when environments failed (the gateway client
+ * has logged each one). */
 static void
 pub_log_failures (const AmApi *api, const GPtrArray *results, const char *what)
 {
-	for (guint i = 0; results != NULL && i < results->len; i++) {
-		const AmPubGatewayResult *r = g_ptr_array_index (results, i);
+	guint n = 0;
 
-		if (r->error != NULL)
-			g_warning ("API %s-%s-%s could not be %s gateway environment '%s': %s",
-				   api->provider, api->name, api->version, what, r->environment,
-				   r->error);
-	}
+	for (guint i = 0; results != NULL && i < results->len; i++)
+		n += ((const AmPubGatewayResult *) g_ptr_array_index (results, i))->error != NULL;
+	if (n > 0)
+		g_warning ("API %s-%s-%s could not be %s %u of %u gateway environment(s)",
+			   api->provider, api->name, api->version, what, n, results->len);
 }
 
 /* Deploy @api on @publish (NULL: its own environments; an empty list: none)
@@ -365,10 +367,27 @@ pub_gateway_error (AmRestCall *call, const char *description, const PubPush *pus
 {
 	g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
 
+	JsonNode *dto;
+	JsonObject *o;
+	JsonArray *list = json_array_new ();
+
 	pub_add_failure_items (call, push->published, "PUBLISHED", items);
 	pub_add_failure_items (call, push->removed, "UNPUBLISHED", items);
 	am_rest_call_set_status (call, 500);
-	return am_rest_error_dto (500, description, items);
+	/* WSO2 logs its description and answers the fixed 500 text; here the
+	 * caller is told what failed, or a failure could not be retried */
+	dto = am_rest_error_dto (500, description, NULL);
+	o = json_node_get_object (dto);
+	json_object_set_string_member (o, "description", description);
+	for (guint i = 0; i + 1 < items->len; i += 2) {
+		JsonObject *item = json_object_new ();
+
+		json_object_set_string_member (item, "code", items->pdata[i]);
+		json_object_set_string_member (item, "message", items->pdata[i + 1]);
+		json_array_add_object_element (list, item);
+	}
+	json_object_set_array_member (o, "error", list);
+	return dto;
 }
 
 static gboolean
@@ -643,7 +662,9 @@ pub_form_field (AmRestCall *call, const char *name)
 			soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
 		g_autoptr (SoupMultipart) multipart = NULL;
 
-		soup_message_headers_replace (headers, "Content-Type", type);
+		/* the whole header: its boundary parameter is needed */
+		soup_message_headers_replace (headers, "Content-Type",
+					      am_rest_call_header (call, "Content-Type"));
 		multipart = soup_multipart_new_from_message (headers, body);
 		if (multipart == NULL)
 			return NULL;
