@@ -45,7 +45,7 @@ test("publish, subscribe, generate keys and try the API out", { timeout: 180000 
   await pub.getByRole("link", { name: "Create API" }).first().click();
   await pub.getByLabel("Name").fill(name);
   await pub.getByLabel("Context").fill(context);
-  await pub.getByLabel("Version").fill("1.0.0");
+  await pub.getByLabel("Version", { exact: true }).fill("1.0.0");
   await pub.getByLabel("Description").fill("Pizzas from the sample backend");
   await pub.getByLabel("URL pattern").first().fill("/menu");
   await pub.getByLabel("Production endpoint URL").fill(backend);
@@ -75,7 +75,8 @@ test("publish, subscribe, generate keys and try the API out", { timeout: 180000 
 
   // ---- Store: application, subscription, keys ----
   await store.getByRole("link", { name: "Applications" }).click();
-  await store.getByLabel("Name").fill(`app${Date.now() % 100000}`);
+  const appName = `app${Date.now() % 100000}`;
+  await store.getByLabel("Name").fill(appName);
   await store.getByRole("button", { name: "Add application" }).click();
   await store.getByRole("button", { name: "Generate production keys" }).click();
   await store.locator(".keys-production .access-token").waitFor();
@@ -93,7 +94,7 @@ test("publish, subscribe, generate keys and try the API out", { timeout: 180000 
   // ---- Store: try it out through the gateway ----
   await store.getByLabel("Gateway environment").selectOption({ index: 0 });
   await store.getByLabel("Resource").selectOption({ label: "GET /menu" });
-  await store.getByLabel("Access token", { exact: true }).selectOption({ label: /PRODUCTION/ });
+  await store.getByLabel("Access token", { exact: true }).selectOption({ label: `${appName} — PRODUCTION` });
   await store.getByRole("button", { name: "Send" }).click();
   await store.locator(".tryout-status").waitFor();
   assert.match(await store.locator(".tryout-status").innerText(), /^200\b/);

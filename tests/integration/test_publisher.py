@@ -401,11 +401,30 @@ def test_copy_and_delete(pub):
     assert r.headers["Location"].endswith(f"/apis/{copy['id']}")
     r = pub.call("POST", "/apis/copy-api", tok, params={"apiId": pub.api_id, "newVersion": "2.0.0"})
     assert r.status_code == 409, r.text
-    # published and deleted: removed from the gateways
-    r = pub.call("POST", "/apis/change-lifecycle", tok, params={"action": "Publish", "apiId": copy["id"],
-                                                             "lifecycleChecklist": "Deprecate Old Versions:true"})
+    r = pub.call("POST", "/apis/change-lifecycle", tok, params={"action": "Publish", "apiId": copy["id"]})
     assert r.status_code == 200
     assert api_file(pub.proc, "admin--PubTestAPI_v2.0.0.xml").exists()
+
+    # 3.0.0 on this gateway only (an edit in CREATED deploys nothing), published
+    # with "Deprecate Old Versions": 2.0.0 is deprecated
+    r = pub.call("POST", "/apis/copy-api", tok, params={"apiId": copy["id"], "newVersion": "3.0.0"})
+    assert r.status_code == 201, r.text
+    v3 = r.json()
+    r = pub.call("PUT", f"/apis/{v3['id']}", tok, json={**v3, "gatewayEnvironments": "Production and Sandbox"})
+    assert r.status_code == 200 and r.json()["gatewayEnvironments"] == "Production and Sandbox", r.text
+    assert not api_file(pub.proc, "admin--PubTestAPI_v3.0.0.xml").exists()
+    r = pub.call("POST", "/apis/change-lifecycle", tok,
+                 params={"action": "Publish", "apiId": v3["id"],
+                         "lifecycleChecklist": "Deprecate Old Versions:true,Require Re-Subscription:true"})
+    assert r.status_code == 200 and r.text == "", r.text
+    assert pub.call("GET", f"/apis/{copy['id']}", tok).json()["status"] == "DEPRECATED"
+    assert pub.call("GET", f"/apis/{pub.api_id}", tok).json()["status"] == "RETIRED"
+    assert api_file(pub.proc, "admin--PubTestAPI_v3.0.0.xml").exists()
+    assert not api_file(pub.gateways["Second"], "admin--PubTestAPI_v3.0.0.xml").exists()
+    r = pub.call("DELETE", f"/apis/{v3['id']}", tok)
+    assert r.status_code == 200, r.text
+    assert not api_file(pub.proc, "admin--PubTestAPI_v3.0.0.xml").exists()
+
     # Third is down: the removal cannot be done everywhere, the API stays
     r = pub.call("DELETE", f"/apis/{copy['id']}", tok)
     assert r.status_code == 500, r.text
