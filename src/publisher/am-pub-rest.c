@@ -25,9 +25,11 @@
  *     and kept whatever the gateways answer; failures are logged and
  *     answered 200 with {"failedGateways": {"PUBLISHED": {env: reason},
  *     "UNPUBLISHED": {..}}} (the map of WSO2's FaultGatewaysException);
- *     success is an empty 200.  "Deprecate Old Versions:true" in the
- *     lifecycleChecklist deprecates the older PUBLISHED versions on
- *     Publish;
+ *     success is an empty 200.  On the way to PUBLISHED the
+ *     lifecycleChecklist's "Deprecate Old Versions:true" deprecates the
+ *     older PUBLISHED versions, and unless "Require Re-Subscription:true"
+ *     the subscriptions of the older versions (not RETIRED) are carried
+ *     forward (makeAPIKeysForwardCompatible);
  *   - PUT /apis/{id} and PUT /apis/{id}/swagger of an API on the gateways
  *     (PUBLISHED, PROTOTYPED, DEPRECATED, BLOCKED) push it again to its
  *     environments and remove it from the ones deselected.  The update is
@@ -800,6 +802,100 @@ pub_deprecate_old_versions (PubDb *s, const AmApi *api, const char *user, GError
 	return TRUE;
 }
 
+/* The other versions of @api (same provider and name) older than it, not
+ * RETIRED, newest first. */
+static GPtrArray *
+pub_older_versions (PubDb *s, const AmApi *api, GError **error)
+{
+	g_autofree char *query = g_strdup_printf ("provider:%s", api->provider);
+	g_autoptr (GPtrArray) all = am_api_store_search (s->apis, s->reg, s->am, query, error);
+	GPtrArray *older;
+
+	if (all == NULL)
+		return NULL;
+	older = g_ptr_array_new_with_free_func ((GDestroyNotify) am_api_free);
+	for (guint i = 0; i < all->len; i++) {
+		AmApi *other = g_ptr_array_index (all, i);
+
+		if (g_strcmp0 (other->name, api->name) == 0 &&
+		    g_strcmp0 (other->provider, api->provider) == 0 &&
+		    g_strcmp0 (other->status, "RETIRED") != 0 &&
+		    pub_version_cmp (other->version, api->version) < 0)
+			g_ptr_array_add (older, am_api_copy (other));
+	}
+	for (guint i = 1; i < older->len; i++) /* insertion sort, newest first */
+		for (guint j = i; j > 0 && pub_version_cmp (((AmApi *) older->pdata[j - 1])->version,
+							  ((AmApi *) older->pdata[j])->version) < 0;
+		     j--) {
+			gpointer t = older->pdata[j];
+
+			older->pdata[j] = older->pdata[j - 1];
+			older->pdata[j - 1] = t;
+		}
+	return older;
+}
+
+/* APIProviderImpl.makeAPIKeysForwardCompatible (publishing without
+ * "Require Re-Subscription"): the subscriptions of the older versions, the
+ * newest first, are made to @api too, on the same tier when @api offers
+ * it; one the application already has is left alone. */
+static gboolean
+pub_forward_subscriptions (PubDb *s, AmRestCall *call, const AmApi *api, GError **error)
+{
+	g_autoptr (GPtrArray) older = pub_older_versions (s, api, error);
+	guint n = 0;
+
+	if (older == NULL)
+		return FALSE;
+	for (guint i = 0; i < older->len; i++) {
+		const AmApi *old = g_ptr_array_index (older, i);
+		g_autoptr (GPtrArray) subs = NULL;
+
+		if (old->db_id == 0)
+			continue;
+		subs = am_consumer_sub_list_by_api (s->am, old->db_id, 0, 0, NULL, error);
+		if (subs == NULL)
+			return FALSE;
+		for (guint j = 0; j < subs->len; j++) {
+			const AmSubscription *sub = g_ptr_array_index (subs, j);
+			g_autoptr (AmApplication) app = NULL;
+			g_autoptr (AmSubscriber) owner = NULL;
+			g_autoptr (AmSubscription) made = NULL;
+			g_autoptr (GError) local = NULL;
+
+			if (g_strcmp0 (sub->status, "ON_HOLD") == 0 ||
+			    g_strcmp0 (sub->status, "REJECTED") == 0)
+				continue;
+			app = am_consumer_app_get (s->am, NULL, sub->application_uuid, error);
+			if (app == NULL)
+				return FALSE;
+			owner = am_consumer_subscriber_get (s->am, app->subscriber,
+							    am_rest_call_tenant_id (call), error);
+			if (owner == NULL) {
+				if (error != NULL && *error != NULL)
+					return FALSE;
+				continue;
+			}
+			made = am_consumer_sub_create (s->am, owner, app, api->db_id, sub->tier,
+						       (const char *const *) api->tiers, &local);
+			if (made != NULL) {
+				n++;
+				continue;
+			}
+			if (!g_error_matches (local, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_SUB_EXISTS) &&
+			    !g_error_matches (local, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_SUB_BLOCKED) &&
+			    !g_error_matches (local, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_BAD_TIER)) {
+				g_propagate_error (error, g_steal_pointer (&local));
+				return FALSE;
+			}
+		}
+	}
+	if (n > 0)
+		g_message ("API %s-%s-%s: %u subscription(s) of older versions carried forward",
+			   api->provider, api->name, api->version, n);
+	return TRUE;
+}
+
 static JsonNode *
 post_change_lifecycle (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
@@ -842,11 +938,16 @@ post_change_lifecycle (AmRestCall *call, AmDbConn *conn, gpointer data, GError *
 			   api->version, am_pub_state_to_string (from), am_pub_state_to_string (to),
 			   action, user);
 	}
-	if (to == AM_PUB_STATE_PUBLISHED &&
-	    pub_checklist_on (am_rest_call_query (call, "lifecycleChecklist"),
-			      "Deprecate Old Versions") &&
-	    !pub_deprecate_old_versions (&s, api, user, error))
-		return NULL;
+	if (to == AM_PUB_STATE_PUBLISHED && from != to) {
+		const char *checklist = am_rest_call_query (call, "lifecycleChecklist");
+
+		if (!pub_checklist_on (checklist, "Require Re-Subscription") &&
+		    !pub_forward_subscriptions (&s, call, api, error))
+			return NULL;
+		if (pub_checklist_on (checklist, "Deprecate Old Versions") &&
+		    !pub_deprecate_old_versions (&s, api, user, error))
+			return NULL;
+	}
 	/* the API as the gateways get it: the new state decides its handlers */
 	g_free (api->status);
 	api->status = g_strdup (am_pub_state_to_string (to));

@@ -314,7 +314,7 @@ def test_publish_subscribe_retire(pub):
     app = pub.call("POST", "/applications", stok, base=STORE,
                    json={"name": "PubTestApp", "throttlingTier": "Unlimited", "description": ""})
     assert app.status_code == 201, app.text
-    app_id = app.json()["applicationId"]
+    app_id = pub.app_id = app.json()["applicationId"]
     sub = pub.call("POST", "/subscriptions", stok, base=STORE,
                    json={"tier": "Gold", "apiIdentifier": api_id, "applicationId": app_id})
     assert sub.status_code == 201, sub.text
@@ -405,8 +405,15 @@ def test_copy_and_delete(pub):
     assert r.status_code == 200
     assert api_file(pub.proc, "admin--PubTestAPI_v2.0.0.xml").exists()
 
+    stok = pub.login("admin", "admin", ("apim:subscribe",))
+    r = pub.call("POST", "/subscriptions", stok, base=STORE,
+                 json={"tier": "Gold", "apiIdentifier": copy["id"], "applicationId": pub.app_id})
+    assert r.status_code == 201, r.text
+    sub2 = r.json()["subscriptionId"]
+
     # 3.0.0 on this gateway only (an edit in CREATED deploys nothing), published
-    # with "Deprecate Old Versions": 2.0.0 is deprecated
+    # with "Deprecate Old Versions": 2.0.0 is deprecated; without "Require
+    # Re-Subscription" its subscription is carried forward
     r = pub.call("POST", "/apis/copy-api", tok, params={"apiId": copy["id"], "newVersion": "3.0.0"})
     assert r.status_code == 201, r.text
     v3 = r.json()
@@ -415,14 +422,20 @@ def test_copy_and_delete(pub):
     assert not api_file(pub.proc, "admin--PubTestAPI_v3.0.0.xml").exists()
     r = pub.call("POST", "/apis/change-lifecycle", tok,
                  params={"action": "Publish", "apiId": v3["id"],
-                         "lifecycleChecklist": "Deprecate Old Versions:true,Require Re-Subscription:true"})
+                         "lifecycleChecklist": "Deprecate Old Versions:true,Require Re-Subscription:false"})
     assert r.status_code == 200 and r.text == "", r.text
     assert pub.call("GET", f"/apis/{copy['id']}", tok).json()["status"] == "DEPRECATED"
     assert pub.call("GET", f"/apis/{pub.api_id}", tok).json()["status"] == "RETIRED"
     assert api_file(pub.proc, "admin--PubTestAPI_v3.0.0.xml").exists()
     assert not api_file(pub.gateways["Second"], "admin--PubTestAPI_v3.0.0.xml").exists()
+    [fwd] = pub.call("GET", "/subscriptions", tok, params={"apiId": v3["id"]}).json()["list"]
+    assert (fwd["applicationId"], fwd["tier"], fwd["apiIdentifier"], fwd["status"]) == \
+        (pub.app_id, "Gold", "admin-PubTestAPI-3.0.0", "UNBLOCKED")
+    assert pub.call("DELETE", f"/apis/{v3['id']}", tok).status_code == 409
+    assert pub.call("DELETE", f"/subscriptions/{fwd['subscriptionId']}", stok, base=STORE).status_code == 200
     r = pub.call("DELETE", f"/apis/{v3['id']}", tok)
     assert r.status_code == 200, r.text
+    assert pub.call("DELETE", f"/subscriptions/{sub2}", stok, base=STORE).status_code == 200
     assert not api_file(pub.proc, "admin--PubTestAPI_v3.0.0.xml").exists()
 
     # Third is down: the removal cannot be done everywhere, the API stays
