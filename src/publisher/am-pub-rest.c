@@ -1074,6 +1074,27 @@ get_environments (AmRestCall *call, AmDbConn *conn, gpointer data, GError **erro
 
 /* ---- /tiers ---- */
 
+/* The Publisher's tier levels: api = subscription tiers, application,
+ * resource = API / resource level policies. */
+static gboolean
+pub_tier_level (const char *text, AmTierLevel *level, GError **error)
+{
+	if (g_strcmp0 (text, "api") == 0) {
+		*level = AM_TIER_LEVEL_SUBSCRIPTION;
+	} else if (g_strcmp0 (text, "application") == 0) {
+		*level = AM_TIER_LEVEL_APPLICATION;
+	} else if (g_strcmp0 (text, "resource") == 0) {
+		*level = AM_TIER_LEVEL_API;
+	} else {
+		g_autofree char *msg = g_strdup_printf (
+			"tierLevel '%s' is invalid: it must be api, application or resource", text);
+
+		am_rest_bad_request (error, msg);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static JsonNode *
 get_tiers (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
@@ -1085,22 +1106,9 @@ get_tiers (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 	AmTierLevel level;
 	gint64 limit, offset;
 
-	if (!am_rest_call_pagination (call, &limit, &offset, error))
+	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
+	    !pub_tier_level (level_text, &level, error))
 		return NULL;
-	if (g_strcmp0 (level_text, "api") == 0) {
-		level = AM_TIER_LEVEL_SUBSCRIPTION;
-	} else if (g_strcmp0 (level_text, "application") == 0) {
-		level = AM_TIER_LEVEL_APPLICATION;
-	} else if (g_strcmp0 (level_text, "resource") == 0) {
-		level = AM_TIER_LEVEL_API;
-	} else {
-		g_autofree char *msg = g_strdup_printf (
-			"tierLevel '%s' is invalid: it must be api, application or resource",
-			level_text);
-
-		am_rest_bad_request (error, msg);
-		return NULL;
-	}
 	tiers = am_tiers_list (conn, level, am_rest_call_tenant_id (call),
 			       ctx->apim != NULL ? ctx->apim->unlimited_tier : TRUE, error);
 	if (tiers == NULL)
@@ -1111,6 +1119,30 @@ get_tiers (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 					am_pub_tier_json (g_ptr_array_index (tiers, i), level_text));
 	url = g_strdup_printf ("/tiers/%s?limit=%%limit&offset=%%offset", level_text);
 	return am_rest_list (items, url, offset, limit, tiers->len);
+}
+
+static JsonNode *
+get_tier (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
+{
+	AmPublisherCtx *ctx = data;
+	const char *level_text = am_rest_call_param (call, "tierLevel");
+	const char *name = am_rest_call_param (call, "tierName");
+	g_autoptr (AmTier) tier = NULL;
+	g_autoptr (GError) local = NULL;
+	AmTierLevel level;
+
+	if (!pub_tier_level (level_text, &level, error))
+		return NULL;
+	tier = am_tiers_get (conn, level, am_rest_call_tenant_id (call), name,
+			     ctx->apim != NULL ? ctx->apim->unlimited_tier : TRUE, &local);
+	if (tier == NULL) {
+		if (g_error_matches (local, AM_TIERS_ERROR, AM_TIERS_ERROR_NOT_FOUND))
+			am_rest_not_found (error, "tier", name);
+		else
+			g_propagate_error (error, g_steal_pointer (&local));
+		return NULL;
+	}
+	return am_pub_tier_json (tier, level_text);
 }
 
 /* ---- /subscriptions, /applications ---- */
@@ -1271,6 +1303,7 @@ const AmRestRoute am_publisher_routes[] = {
 	{ "PUT", "/apis/{apiId}/swagger", CREATE, put_api_swagger, AM_REST_BODY_RAW },
 	{ "GET", "/environments", VIEW, get_environments, 0 },
 	{ "GET", "/tiers/{tierLevel}", "apim:tier_view", get_tiers, 0 },
+	{ "GET", "/tiers/{tierLevel}/{tierName}", "apim:tier_view", get_tier, 0 },
 	{ "GET", "/subscriptions", "apim:subscription_view", get_subscriptions, 0 },
 	{ "GET", "/subscriptions/{subscriptionId}", "apim:subscription_view", get_subscription, 0 },
 	{ "POST", "/subscriptions/block-subscription", "apim:subscription_block",

@@ -236,6 +236,9 @@ def test_environments_and_tiers(pub):
     assert "10KPerMin" in res and "Unlimited" in res
     assert pub.call("GET", "/tiers/application", tok).status_code == 200
     assert pub.call("GET", "/tiers/nope", tok).status_code == 400
+    gold = pub.call("GET", "/tiers/api/Gold", tok)
+    assert gold.status_code == 200 and gold.json() == tiers["list"][1], gold.text
+    assert pub.call("GET", "/tiers/resource/Gold", tok).status_code == 404
 
 
 def test_create_validate_swagger(pub):
