@@ -120,6 +120,11 @@ on_admin (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
 		soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
+	if (strcmp (parts[1], "moved") == 0) {
+		soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND,
+						  "https://127.0.0.1:9443/services/APIGatewayAdmin");
+		return;
+	}
 	if (strcmp (soup_server_message_get_method (msg), "POST") != 0) {
 		soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return;
@@ -217,6 +222,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 			g_strdup_printf ("http://127.0.0.1:%u/gw2/services", port);
 		g_autofree char *gw3 = URL ("gw3");
 		g_autofree char *gw4 = URL ("gw4");
+		g_autofree char *moved = URL ("moved");
 		g_autofree char *dead =
 			g_strdup_printf ("http://127.0.0.1:%u/services/", f->dead_port);
 
@@ -225,6 +231,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 		add_env (f, "Sandbox", AM_ENV_SANDBOX, gw3, GW_PASSWORD);
 		add_env (f, "Wrong password", AM_ENV_HYBRID, gw4, BAD_PASSWORD);
 		add_env (f, "Dead", AM_ENV_HYBRID, dead, GW_PASSWORD);
+		add_env (f, "Moved", AM_ENV_HYBRID, moved, GW_PASSWORD);
 	}
 #undef URL
 	log_reset ();
@@ -535,7 +542,7 @@ test_failures (Fixture *f, gconstpointer data)
 	g_autoptr (AmApi) clash = make_api ("1.0.0", EP_BOTH);
 	g_autoptr (AmApi) broken = make_api ("1.0.0", "{\"production_endpoints\":");
 	const char *const envs[] = { "Wrong password", "Production and Sandbox", "Dead", "Nowhere",
-				     NULL };
+				     "Moved", NULL };
 	const char *const hybrid[] = { "Production and Sandbox", NULL };
 	g_autoptr (GPtrArray) r = NULL;
 	g_autoptr (GPtrArray) rc = NULL;
@@ -543,7 +550,7 @@ test_failures (Fixture *f, gconstpointer data)
 	g_autoptr (GPtrArray) rr = NULL;
 
 	r = am_pub_gateways_publish (gws, api, envs);
-	g_assert_cmpuint (r->len, ==, 4);
+	g_assert_cmpuint (r->len, ==, 5);
 	g_assert_false (am_pub_gateway_results_ok (r));
 	assert_error (r, 0, "Wrong password",
 		      (const char *const[]){ "401", "authentication failed", "'" GW_USER "'",
@@ -552,9 +559,14 @@ test_failures (Fixture *f, gconstpointer data)
 	assert_error (r, 2, "Dead", (const char *const[]){ "cannot reach the gateway", NULL });
 	assert_error (r, 3, "Nowhere",
 		      (const char *const[]){ "no gateway environment named 'Nowhere'", NULL });
+	/* not followed: the credentials stay here */
+	assert_error (r, 4, "Moved",
+		      (const char *const[]){ "redirects (HTTP 302) to "
+					     "https://127.0.0.1:9443/services/APIGatewayAdmin",
+					     NULL });
 	assert_deployed (f, "gw1", api, AM_PUB_ENV_HYBRID);
 	g_assert_false (has_file (f, "gw4", V1));
-	g_assert_cmpuint (log_count ('W', NULL), ==, 3);
+	g_assert_cmpuint (log_count ('W', NULL), ==, 4);
 	g_assert_cmpuint (log_count ('W', "'Wrong password'"), ==, 1);
 
 	/* a SOAP fault: another API on the same context and version */
@@ -580,7 +592,8 @@ test_failures (Fixture *f, gconstpointer data)
 	assert_error (rr, 3, "Nowhere", (const char *const[]){ "'Nowhere'", NULL });
 	g_assert_false (has_file (f, "gw1", V1));
 	g_assert_false (has_file (f, "gw1", DEF));
-	g_assert_cmpuint (log_count ('W', "not removed from gateway environment"), ==, 3);
+	assert_error (rr, 4, "Moved", (const char *const[]){ "HTTP 302", NULL });
+	g_assert_cmpuint (log_count ('W', "not removed from gateway environment"), ==, 4);
 }
 
 /* ---- https ---- */
@@ -722,6 +735,10 @@ int
 main (int argc, char **argv)
 {
 	g_test_init (&argc, &argv, NULL);
+	/* Carbon's admin clients use no proxy from the environment */
+	g_setenv ("http_proxy", "http://127.0.0.1:9/", TRUE);
+	g_setenv ("https_proxy", "http://127.0.0.1:9/", TRUE);
+	g_setenv ("no_proxy", "", TRUE);
 	log_lines = g_ptr_array_new_with_free_func (g_free);
 	g_log_set_handler ("am.publisher", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL, on_log, NULL);
 
