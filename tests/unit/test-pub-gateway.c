@@ -95,6 +95,7 @@ typedef struct {
 	TestSoupServer *https;	 /* the same over TLS, when started */
 	GMutex lock;
 	GPtrArray *calls;	 /* "<gateway> <SOAPAction>" */
+	char *first_body;	 /* of the first call, with its Content-Type */
 	AmApimConf apim;
 	AmPubSynapseOptions options;
 	guint16 dead_port;
@@ -132,6 +133,10 @@ on_admin (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
 	g_mutex_lock (&f->lock);
 	g_ptr_array_add (f->calls, g_strdup_printf ("%s %s", parts[1],
 						    soup_message_headers_get_one (h, "SOAPAction")));
+	if (f->first_body == NULL)
+		f->first_body = g_strdup_printf ("%s\n%.*s",
+						 soup_message_headers_get_one (h, "Content-Type"),
+						 (int) body->length, body->data);
 	g_mutex_unlock (&f->lock);
 	if (g_strcmp0 (soup_message_headers_get_one (h, "Authorization"), want) != 0) {
 		/* as the gateway's admin services answer */
@@ -247,6 +252,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 	g_ptr_array_unref (f->apim.environments);
 	g_ptr_array_unref (f->calls);
 	g_mutex_clear (&f->lock);
+	g_free (f->first_body);
 	am_test_rm_rf (f->dir);
 	g_free (f->dir);
 }
@@ -527,6 +533,15 @@ test_skip_environment_type (Fixture *f, gconstpointer data)
 	calls = calls_take (f);
 	g_assert_cmpstr (calls, ==,
 			 "gw2 \"urn:getApi\", gw2 \"urn:addApi\", gw2 \"urn:getDefaultApi\"");
+	/* what the Axis2 stub of a 2.x Publisher sends */
+	g_assert_cmpstr (f->first_body, ==,
+			 "text/xml; charset=UTF-8\n"
+			 "<?xml version='1.0' encoding='UTF-8'?><soapenv:Envelope "
+			 "xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+			 "<ns:getApi xmlns:ns=\"http://service.gateway.apimgt.carbon.wso2.org\">"
+			 "<ns:apiProviderName>admin</ns:apiProviderName>"
+			 "<ns:apiName>PizzaShackAPI</ns:apiName><ns:version>1.0.0</ns:version>"
+			 "</ns:getApi></soapenv:Body></soapenv:Envelope>");
 	g_assert_false (has_file (f, "gw3", V1));
 	assert_deployed (f, "gw2", api, AM_PUB_ENV_PRODUCTION);
 	g_assert_cmpuint (log_count ('M', "not deployed to gateway environment 'Sandbox'"), ==, 1);
