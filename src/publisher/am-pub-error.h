@@ -14,4 +14,5 @@ typedef enum {
 	AM_PUB_ERROR_INVALID,	  /* input WSO2 would refuse (JSON, endpointConfig, model) */
 	AM_PUB_ERROR_NOT_ALLOWED, /* lifecycle action not allowed from the current state */
 	AM_PUB_ERROR_NO_ENDPOINT, /* the environment's key type has no endpoint: not deployed there */
+	AM_PUB_ERROR_GATEWAY,	  /* a gateway environment could not be reached or refused a call */
 } AmPubErrorCode;

@@ -38,15 +38,18 @@ void am_pub_gateways_free (AmPubGateways *gws);
 /* Deploy @api on each environment named in @environments (NULL: the API's
  * own gateway_environments): the versioned API added or updated (getApi
  * tells which), and the default-version API added or updated when
- * api->is_default_version, removed otherwise when present.  An
+ * api->is_default_version, removed otherwise when present and forwarding
+ * to this version (another version's default API is left alone).  An
  * environment of a type the API has no endpoint for is skipped as WSO2
  * skips it (a result without error).  Returns one AmPubGatewayResult per
  * environment named, in order; an unknown name is a failed result. */
 GPtrArray *am_pub_gateways_publish (AmPubGateways *gws, const AmApi *api,
 				    const char *const *environments);
 
-/* Remove @api (versioned and default-version) from each environment named
- * (NULL: the API's own); an API that is not there counts as removed. */
+/* Remove @api from each environment named (NULL: the API's own): the
+ * versioned API, and the default-version API when api->is_default_version
+ * or when it forwards to this version; an API that is not there counts as
+ * removed. */
 GPtrArray *am_pub_gateways_remove (AmPubGateways *gws, const AmApi *api,
 				   const char *const *environments);
 

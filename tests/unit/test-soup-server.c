@@ -12,6 +12,7 @@ struct _TestSoupServer {
 	guint16 port;
 	void (*setup) (SoupServer *soup, gpointer data);
 	gpointer data;
+	GTlsCertificate *tls;
 	GMutex lock;
 	GCond cond;
 	gboolean ready;
@@ -25,9 +26,12 @@ server_thread (gpointer user_data)
 	GSList *uris;
 
 	g_main_context_push_thread_default (s->context);
-	s->soup = soup_server_new ("server-header", "test", NULL);
+	s->soup = soup_server_new ("server-header", "test", "tls-certificate", s->tls, NULL);
 	s->setup (s->soup, s->data);
-	g_assert_true (soup_server_listen_local (s->soup, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+	g_assert_true (soup_server_listen_local (s->soup, 0,
+						 SOUP_SERVER_LISTEN_IPV4_ONLY |
+							 (s->tls != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0),
+						 &error));
 	g_assert_no_error (error);
 	uris = soup_server_get_uris (s->soup);
 	s->port = g_uri_get_port (uris->data);
@@ -51,8 +55,16 @@ server_thread (gpointer user_data)
 TestSoupServer *
 test_soup_server_new (void (*setup) (SoupServer *soup, gpointer data), gpointer data)
 {
+	return test_soup_server_new_tls (setup, data, NULL);
+}
+
+TestSoupServer *
+test_soup_server_new_tls (void (*setup) (SoupServer *soup, gpointer data), gpointer data,
+			  GTlsCertificate *tls)
+{
 	TestSoupServer *s = g_new0 (TestSoupServer, 1);
 
+	s->tls = tls != NULL ? g_object_ref (tls) : NULL;
 	s->context = g_main_context_new ();
 	s->loop = g_main_loop_new (s->context, FALSE);
 	s->setup = setup;
@@ -91,5 +103,6 @@ test_soup_server_free (TestSoupServer *s)
 	g_main_context_unref (s->context);
 	g_mutex_clear (&s->lock);
 	g_cond_clear (&s->cond);
+	g_clear_object (&s->tls);
 	g_free (s);
 }

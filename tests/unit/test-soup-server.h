@@ -12,6 +12,9 @@ typedef struct _TestSoupServer TestSoupServer;
  * listens (add handlers there). */
 TestSoupServer *test_soup_server_new (void (*setup) (SoupServer *soup, gpointer data),
 				      gpointer data);
+/* The same over https with @tls (its key and certificate). */
+TestSoupServer *test_soup_server_new_tls (void (*setup) (SoupServer *soup, gpointer data),
+					  gpointer data, GTlsCertificate *tls);
 guint16 test_soup_server_port (TestSoupServer *s);
 void test_soup_server_free (TestSoupServer *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestSoupServer, test_soup_server_free)
