@@ -319,6 +319,9 @@ gw_soap (GwCall *c, const char *op, const char *const *args, gboolean *present, 
 	}
 	g_string_append_printf (env, "</ns:%s></soapenv:Body></soapenv:Envelope>", op);
 
+	/* a redirect would turn the POST into a GET and take the credentials
+	 * elsewhere: reported instead */
+	soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
 	g_signal_connect (msg, "accept-certificate", G_CALLBACK (gw_accept_certificate), c);
 	h = soup_message_get_request_headers (msg);
 	soup_message_headers_replace (h, "SOAPAction", action);
@@ -352,6 +355,13 @@ gw_soap (GwCall *c, const char *op, const char *const *args, gboolean *present, 
 				"Password)",
 				c->shown, c->env->username != NULL ? c->env->username : "",
 				status, soup_status_get_phrase (status));
+	if (SOUP_STATUS_IS_REDIRECTION (status)) {
+		const char *to = soup_message_headers_get_one (
+			soup_message_get_response_headers (msg), "Location");
+
+		return gw_fail (error, "%s redirects (HTTP %u) to %s: correct the ServerURL",
+				c->shown, status, to != NULL ? to : "nowhere");
+	}
 	data = g_bytes_get_data (reply, &len);
 	doc = len > 0 && len <= G_MAXINT
 		      ? xmlReadMemory (data, (int) len, "reply", NULL,
@@ -634,8 +644,10 @@ gw_each (AmPubGateways *gws, const AmApi *api, const char *const *environments, 
 	if (environments == NULL || environments[0] == NULL)
 		return results;
 	qualified = am_pub_synapse_qualified_name (api);
+	/* no proxy from the environment: Carbon's admin clients use none */
 	session = soup_session_new_with_options ("timeout", GW_TIMEOUT, "idle-timeout", GW_TIMEOUT,
-						 "user-agent", "apimd-publisher", NULL);
+						 "user-agent", "apimd-publisher", "proxy-resolver",
+						 NULL, NULL);
 	for (guint i = 0; environments[i] != NULL; i++) {
 		AmPubGatewayResult *r = g_new0 (AmPubGatewayResult, 1);
 

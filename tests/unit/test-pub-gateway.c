@@ -95,6 +95,7 @@ typedef struct {
 	TestSoupServer *https;	 /* the same over TLS, when started */
 	GMutex lock;
 	GPtrArray *calls;	 /* "<gateway> <SOAPAction>" */
+	char *first_body;	 /* of the first call, with its Content-Type */
 	AmApimConf apim;
 	AmPubSynapseOptions options;
 	guint16 dead_port;
@@ -120,6 +121,11 @@ on_admin (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
 		soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
 		return;
 	}
+	if (strcmp (parts[1], "moved") == 0) {
+		soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND,
+						  "https://127.0.0.1:9443/services/APIGatewayAdmin");
+		return;
+	}
 	if (strcmp (soup_server_message_get_method (msg), "POST") != 0) {
 		soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return;
@@ -127,6 +133,10 @@ on_admin (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
 	g_mutex_lock (&f->lock);
 	g_ptr_array_add (f->calls, g_strdup_printf ("%s %s", parts[1],
 						    soup_message_headers_get_one (h, "SOAPAction")));
+	if (f->first_body == NULL)
+		f->first_body = g_strdup_printf ("%s\n%.*s",
+						 soup_message_headers_get_one (h, "Content-Type"),
+						 (int) body->length, body->data);
 	g_mutex_unlock (&f->lock);
 	if (g_strcmp0 (soup_message_headers_get_one (h, "Authorization"), want) != 0) {
 		/* as the gateway's admin services answer */
@@ -217,6 +227,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 			g_strdup_printf ("http://127.0.0.1:%u/gw2/services", port);
 		g_autofree char *gw3 = URL ("gw3");
 		g_autofree char *gw4 = URL ("gw4");
+		g_autofree char *moved = URL ("moved");
 		g_autofree char *dead =
 			g_strdup_printf ("http://127.0.0.1:%u/services/", f->dead_port);
 
@@ -225,6 +236,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 		add_env (f, "Sandbox", AM_ENV_SANDBOX, gw3, GW_PASSWORD);
 		add_env (f, "Wrong password", AM_ENV_HYBRID, gw4, BAD_PASSWORD);
 		add_env (f, "Dead", AM_ENV_HYBRID, dead, GW_PASSWORD);
+		add_env (f, "Moved", AM_ENV_HYBRID, moved, GW_PASSWORD);
 	}
 #undef URL
 	log_reset ();
@@ -240,6 +252,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 	g_ptr_array_unref (f->apim.environments);
 	g_ptr_array_unref (f->calls);
 	g_mutex_clear (&f->lock);
+	g_free (f->first_body);
 	am_test_rm_rf (f->dir);
 	g_free (f->dir);
 }
@@ -520,6 +533,15 @@ test_skip_environment_type (Fixture *f, gconstpointer data)
 	calls = calls_take (f);
 	g_assert_cmpstr (calls, ==,
 			 "gw2 \"urn:getApi\", gw2 \"urn:addApi\", gw2 \"urn:getDefaultApi\"");
+	/* what the Axis2 stub of a 2.x Publisher sends */
+	g_assert_cmpstr (f->first_body, ==,
+			 "text/xml; charset=UTF-8\n"
+			 "<?xml version='1.0' encoding='UTF-8'?><soapenv:Envelope "
+			 "xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+			 "<ns:getApi xmlns:ns=\"http://service.gateway.apimgt.carbon.wso2.org\">"
+			 "<ns:apiProviderName>admin</ns:apiProviderName>"
+			 "<ns:apiName>PizzaShackAPI</ns:apiName><ns:version>1.0.0</ns:version>"
+			 "</ns:getApi></soapenv:Body></soapenv:Envelope>");
 	g_assert_false (has_file (f, "gw3", V1));
 	assert_deployed (f, "gw2", api, AM_PUB_ENV_PRODUCTION);
 	g_assert_cmpuint (log_count ('M', "not deployed to gateway environment 'Sandbox'"), ==, 1);
@@ -535,7 +557,7 @@ test_failures (Fixture *f, gconstpointer data)
 	g_autoptr (AmApi) clash = make_api ("1.0.0", EP_BOTH);
 	g_autoptr (AmApi) broken = make_api ("1.0.0", "{\"production_endpoints\":");
 	const char *const envs[] = { "Wrong password", "Production and Sandbox", "Dead", "Nowhere",
-				     NULL };
+				     "Moved", NULL };
 	const char *const hybrid[] = { "Production and Sandbox", NULL };
 	g_autoptr (GPtrArray) r = NULL;
 	g_autoptr (GPtrArray) rc = NULL;
@@ -543,7 +565,7 @@ test_failures (Fixture *f, gconstpointer data)
 	g_autoptr (GPtrArray) rr = NULL;
 
 	r = am_pub_gateways_publish (gws, api, envs);
-	g_assert_cmpuint (r->len, ==, 4);
+	g_assert_cmpuint (r->len, ==, 5);
 	g_assert_false (am_pub_gateway_results_ok (r));
 	assert_error (r, 0, "Wrong password",
 		      (const char *const[]){ "401", "authentication failed", "'" GW_USER "'",
@@ -552,9 +574,14 @@ test_failures (Fixture *f, gconstpointer data)
 	assert_error (r, 2, "Dead", (const char *const[]){ "cannot reach the gateway", NULL });
 	assert_error (r, 3, "Nowhere",
 		      (const char *const[]){ "no gateway environment named 'Nowhere'", NULL });
+	/* not followed: the credentials stay here */
+	assert_error (r, 4, "Moved",
+		      (const char *const[]){ "redirects (HTTP 302) to "
+					     "https://127.0.0.1:9443/services/APIGatewayAdmin",
+					     NULL });
 	assert_deployed (f, "gw1", api, AM_PUB_ENV_HYBRID);
 	g_assert_false (has_file (f, "gw4", V1));
-	g_assert_cmpuint (log_count ('W', NULL), ==, 3);
+	g_assert_cmpuint (log_count ('W', NULL), ==, 4);
 	g_assert_cmpuint (log_count ('W', "'Wrong password'"), ==, 1);
 
 	/* a SOAP fault: another API on the same context and version */
@@ -580,7 +607,8 @@ test_failures (Fixture *f, gconstpointer data)
 	assert_error (rr, 3, "Nowhere", (const char *const[]){ "'Nowhere'", NULL });
 	g_assert_false (has_file (f, "gw1", V1));
 	g_assert_false (has_file (f, "gw1", DEF));
-	g_assert_cmpuint (log_count ('W', "not removed from gateway environment"), ==, 3);
+	assert_error (rr, 4, "Moved", (const char *const[]){ "HTTP 302", NULL });
+	g_assert_cmpuint (log_count ('W', "not removed from gateway environment"), ==, 4);
 }
 
 /* ---- https ---- */
@@ -722,6 +750,10 @@ int
 main (int argc, char **argv)
 {
 	g_test_init (&argc, &argv, NULL);
+	/* Carbon's admin clients use no proxy from the environment */
+	g_setenv ("http_proxy", "http://127.0.0.1:9/", TRUE);
+	g_setenv ("https_proxy", "http://127.0.0.1:9/", TRUE);
+	g_setenv ("no_proxy", "", TRUE);
 	log_lines = g_ptr_array_new_with_free_func (g_free);
 	g_log_set_handler ("am.publisher", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL, on_log, NULL);
 
