@@ -306,7 +306,7 @@ EOF
 				node --test --test-concurrency=1 \
 				--test-reporter=spec --test-reporter-destination=stdout \
 				--test-reporter=tap --test-reporter-destination="$tap" \
-				pages.spec.mjs)
+				pages.spec.mjs flow.spec.mjs)
 			rc=$?
 			# top-level results only (subtests are indented)
 			counts=$(awk '

@@ -88,6 +88,7 @@ test("publish, subscribe, generate keys and try the API out", { timeout: 180000 
 
   await store.getByRole("link", { name: "APIs" }).click();
   await store.getByRole("link", { name }).click();
+  await store.getByLabel("Application", { exact: true }).selectOption({ label: appName });
   await store.getByRole("button", { name: "Subscribe" }).click();
   await store.getByRole("status").filter({ hasText: "Subscribed" }).waitFor();
 
@@ -96,8 +97,11 @@ test("publish, subscribe, generate keys and try the API out", { timeout: 180000 
   await store.getByLabel("Resource").selectOption({ label: "GET /menu" });
   await store.getByLabel("Access token", { exact: true }).selectOption({ label: `${appName} — PRODUCTION` });
   await store.getByRole("button", { name: "Send" }).click();
-  await store.locator(".tryout-status").waitFor();
-  assert.match(await store.locator(".tryout-status").innerText(), /^200\b/);
+  // an answer, or the page's explanation of why there is none
+  await store.locator(".tryout-status, .tryout-result [role=alert]").first().waitFor();
+  const failed = store.locator(".tryout-result [role=alert]");
+  if (await failed.count()) assert.fail(`${await failed.innerText()} | ${scriptProblems(store).join(" | ")}`);
+  assert.match(await store.locator(".tryout-status").innerText(), /^200\b/, await store.locator(".tryout-result").innerText());
   const menu = JSON.parse(await store.locator(".tryout-body").innerText());
   assert.ok(Array.isArray(menu) && menu.length >= 5 && menu[0].name);
   await screenshot(store, "flow-tryout");

@@ -48,13 +48,19 @@ export async function freeOffset() {
 export function makeCarbonHome(offset) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "apimd-browser-"));
   fs.cpSync(path.join(REPO, "repository", "conf"), path.join(home, "repository", "conf"), { recursive: true });
-  for (const sub of ["dbscripts", "bin", "repository/deployment/server/jaggeryapps"])
+  // as a distribution ships them (the synapse-configs hold the fault sequence
+  // and the token APIs that published APIs refer to)
+  for (const sub of ["dbscripts", "bin", "repository/deployment/server/jaggeryapps", "repository/deployment/server/synapse-configs"])
     fs.cpSync(path.join(REPO, sub), path.join(home, sub), { recursive: true, verbatimSymlinks: true });
   for (const d of RUNTIME_DIRS) fs.mkdirSync(path.join(home, d), { recursive: true });
   const carbon = path.join(home, "repository", "conf", "carbon.xml");
   const text = fs.readFileSync(carbon, "utf8");
   if (!/<Offset>\s*\d+\s*<\/Offset>/.test(text)) throw new Error("carbon.xml has no Ports/Offset");
-  fs.writeFileSync(carbon, text.replace(/<Offset>\s*\d+\s*<\/Offset>/, `<Offset>${offset}</Offset>`));
+  // loopback only: ${carbon.local.ip} (the gateway URLs the Store shows) is
+  // HostName, else the machine's first address
+  fs.writeFileSync(carbon, text
+    .replace(/<Offset>\s*\d+\s*<\/Offset>/, `<Offset>${offset}</Offset>`)
+    .replace("<!--HostName>www.wso2.org</HostName-->", "<HostName>127.0.0.1</HostName>"));
   return home;
 }
 
