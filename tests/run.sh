@@ -291,8 +291,8 @@ EOF
 
 	if [ "$ONLY" = "" ] || [ "$ONLY" = browser ]; then
 		stage "browser tests (playwright-core + chromium)"
-		# flow.spec.mjs (publish -> subscribe -> keys -> try-out) waits for
-		# the Publisher/Store REST APIs; only pages.spec.mjs runs for now.
+		# pages.spec.mjs: the pages, log-in forms, errors; flow.spec.mjs:
+		# publish -> subscribe -> keys -> try-out, and the sample API
 		tap=$ART/browser.tap
 		rm -rf "$TOP/tests/browser/artifacts"
 		if [ ! -x /usr/bin/chromium ]; then
