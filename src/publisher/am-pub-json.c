@@ -41,35 +41,6 @@
 #include "am-pub-gateway.h"
 #include "am-pub-swagger.h"
 
-/* ---- builders ---- */
-
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-	json_builder_set_member_name (b, name);
-	if (value != NULL)
-		json_builder_add_string_value (b, value);
-	else
-		json_builder_add_null_value (b);
-}
-
-static void
-add_strv (JsonBuilder *b, const char *name, const char *const *values)
-{
-	json_builder_set_member_name (b, name);
-	json_builder_begin_array (b);
-	for (guint i = 0; values != NULL && values[i] != NULL; i++)
-		json_builder_add_string_value (b, values[i]);
-	json_builder_end_array (b);
-}
-
-static void
-add_bool (JsonBuilder *b, const char *name, gboolean value)
-{
-	json_builder_set_member_name (b, name);
-	json_builder_add_boolean_value (b, value);
-}
-
 char *
 am_pub_json_context (const AmApi *api)
 {
@@ -94,19 +65,9 @@ am_pub_json_context (const AmApi *api)
 JsonNode *
 am_pub_api_info_json (const AmApi *api)
 {
-	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autofree char *context = am_pub_json_context (api);
 
-	json_builder_begin_object (b);
-	add_string (b, "id", api->id);
-	add_string (b, "name", api->name);
-	add_string (b, "description", api->description);
-	add_string (b, "context", context);
-	add_string (b, "version", api->version);
-	add_string (b, "provider", api->provider);
-	add_string (b, "status", api->status);
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
+	return am_apimgt_api_info_json (api, context);
 }
 
 static void
@@ -115,9 +76,9 @@ add_sequence (JsonBuilder *b, const char *name, const char *type)
 	if (name == NULL || *name == '\0')
 		return;
 	json_builder_begin_object (b);
-	add_string (b, "name", name);
-	add_string (b, "config", NULL);
-	add_string (b, "type", type);
+	am_apimgt_json_add_string (b, "name", name);
+	am_apimgt_json_add_string (b, "config", NULL);
+	am_apimgt_json_add_string (b, "type", type);
 	json_builder_end_object (b);
 }
 
@@ -136,26 +97,22 @@ am_pub_api_json (const AmApi *api)
 					: g_strdup ("");
 
 	json_builder_begin_object (b);
-	add_string (b, "id", api->id);
-	add_string (b, "name", api->name);
-	add_string (b, "description", api->description);
-	add_string (b, "context", context);
-	add_string (b, "version", api->version);
-	add_string (b, "provider", api->provider);
-	add_string (b, "apiDefinition", swagger);
-	add_string (b, "wsdlUri", api->wsdl_url);
-	add_string (b, "status", api->status);
-	add_string (b, "responseCaching", api->response_caching ? "Enabled" : "Disabled");
+	am_apimgt_json_add_api_head (b, api, context);
+	am_apimgt_json_add_string (b, "apiDefinition", swagger);
+	am_apimgt_json_add_string (b, "wsdlUri", api->wsdl_url);
+	am_apimgt_json_add_string (b, "status", api->status);
+	am_apimgt_json_add_string (b, "responseCaching",
+				   api->response_caching ? "Enabled" : "Disabled");
 	json_builder_set_member_name (b, "cacheTimeout");
 	json_builder_add_int_value (b, api->cache_timeout);
-	add_string (b, "destinationStatsEnabled", NULL);
-	add_bool (b, "isDefaultVersion", api->is_default_version);
-	add_string (b, "type", api->type != NULL ? api->type : "HTTP");
-	add_strv (b, "transport", (const char *const *) api->transports);
-	add_strv (b, "tags", (const char *const *) api->tags);
-	add_strv (b, "tiers", (const char *const *) api->tiers);
-	add_string (b, "apiLevelPolicy", api->api_level_policy);
-	add_string (b, "authorizationHeader", api->authorization_header);
+	am_apimgt_json_add_string (b, "destinationStatsEnabled", NULL);
+	am_apimgt_json_add_bool (b, "isDefaultVersion", api->is_default_version);
+	am_apimgt_json_add_string (b, "type", api->type != NULL ? api->type : "HTTP");
+	am_apimgt_json_add_strv (b, "transport", (const char *const *) api->transports);
+	am_apimgt_json_add_strv (b, "tags", (const char *const *) api->tags);
+	am_apimgt_json_add_strv (b, "tiers", (const char *const *) api->tiers);
+	am_apimgt_json_add_string (b, "apiLevelPolicy", api->api_level_policy);
+	am_apimgt_json_add_string (b, "authorizationHeader", api->authorization_header);
 	json_builder_set_member_name (b, "maxTps");
 	if (api->max_tps_production < 0 && api->max_tps_sandbox < 0) {
 		json_builder_add_null_value (b);
@@ -173,45 +130,42 @@ am_pub_api_json (const AmApi *api)
 			json_builder_add_null_value (b);
 		json_builder_end_object (b);
 	}
-	add_string (b, "thumbnailUri", api->thumbnail_url);
-	add_string (b, "visibility", visibility);
-	add_strv (b, "visibleRoles", (const char *const *) api->visible_roles);
-	add_strv (b, "visibleTenants", (const char *const *) api->visible_tenants);
-	add_string (b, "endpointConfig", api->endpoint_config);
+	am_apimgt_json_add_string (b, "thumbnailUri", api->thumbnail_url);
+	am_apimgt_json_add_string (b, "visibility", visibility);
+	am_apimgt_json_add_strv (b, "visibleRoles", (const char *const *) api->visible_roles);
+	am_apimgt_json_add_strv (b, "visibleTenants", (const char *const *) api->visible_tenants);
+	am_apimgt_json_add_string (b, "endpointConfig", api->endpoint_config);
 	json_builder_set_member_name (b, "endpointSecurity");
 	if (api->endpoint_security_type != NULL) {
 		json_builder_begin_object (b);
-		add_string (b, "type", api->endpoint_security_type);
-		add_string (b, "username", api->endpoint_username);
-		add_string (b, "password", "");
+		am_apimgt_json_add_string (b, "type", api->endpoint_security_type);
+		am_apimgt_json_add_string (b, "username", api->endpoint_username);
+		am_apimgt_json_add_string (b, "password", "");
 		json_builder_end_object (b);
 	} else {
 		json_builder_add_null_value (b);
 	}
-	add_string (b, "gatewayEnvironments", envs);
+	am_apimgt_json_add_string (b, "gatewayEnvironments", envs);
 	json_builder_set_member_name (b, "sequences");
 	json_builder_begin_array (b);
 	add_sequence (b, api->in_sequence, "in");
 	add_sequence (b, api->out_sequence, "out");
 	add_sequence (b, api->fault_sequence, "fault");
 	json_builder_end_array (b);
-	add_string (b, "subscriptionAvailability", api->subscription_availability);
-	add_strv (b, "subscriptionAvailableTenants",
-		  (const char *const *) api->subscription_available_tenants);
-	json_builder_set_member_name (b, "businessInformation");
-	json_builder_begin_object (b);
-	add_string (b, "businessOwner", api->business_owner);
-	add_string (b, "businessOwnerEmail", api->business_owner_email);
-	add_string (b, "technicalOwner", api->technical_owner);
-	add_string (b, "technicalOwnerEmail", api->technical_owner_email);
-	json_builder_end_object (b);
+	am_apimgt_json_add_string (b, "subscriptionAvailability", api->subscription_availability);
+	am_apimgt_json_add_strv (b, "subscriptionAvailableTenants",
+				 (const char *const *) api->subscription_available_tenants);
+	am_apimgt_json_add_business (b, api);
 	json_builder_set_member_name (b, "corsConfiguration");
 	json_builder_begin_object (b);
-	add_bool (b, "corsConfigurationEnabled", api->cors.enabled);
-	add_strv (b, "accessControlAllowOrigins", (const char *const *) api->cors.allow_origins);
-	add_bool (b, "accessControlAllowCredentials", api->cors.allow_credentials);
-	add_strv (b, "accessControlAllowHeaders", (const char *const *) api->cors.allow_headers);
-	add_strv (b, "accessControlAllowMethods", (const char *const *) api->cors.allow_methods);
+	am_apimgt_json_add_bool (b, "corsConfigurationEnabled", api->cors.enabled);
+	am_apimgt_json_add_strv (b, "accessControlAllowOrigins",
+				 (const char *const *) api->cors.allow_origins);
+	am_apimgt_json_add_bool (b, "accessControlAllowCredentials", api->cors.allow_credentials);
+	am_apimgt_json_add_strv (b, "accessControlAllowHeaders",
+				 (const char *const *) api->cors.allow_headers);
+	am_apimgt_json_add_strv (b, "accessControlAllowMethods",
+				 (const char *const *) api->cors.allow_methods);
 	json_builder_end_object (b);
 	json_builder_end_object (b);
 	return json_builder_get_root (b);
@@ -850,20 +804,7 @@ am_pub_api_from_json (JsonNode *body, AmApi *api, gboolean create, const AmApimC
 	return TRUE;
 }
 
-/* ---- environments, tiers, subscriptions, applications ---- */
-
-static const char *
-env_type_name (int type)
-{
-	switch (type) {
-	case AM_ENV_PRODUCTION:
-		return "production";
-	case AM_ENV_SANDBOX:
-		return "sandbox";
-	default:
-		return "hybrid";
-	}
-}
+/* ---- environments, applications ---- */
 
 JsonNode *
 am_pub_environment_json (const AmEnvironmentConf *env)
@@ -883,56 +824,15 @@ am_pub_environment_json (const AmEnvironmentConf *env)
 		}
 	}
 	json_builder_begin_object (b);
-	add_string (b, "name", env->name);
-	add_string (b, "type", env_type_name (env->type));
-	add_string (b, "serverUrl", env->server_url);
-	add_bool (b, "showInApiConsole", env->api_console);
+	am_apimgt_json_add_string (b, "name", env->name);
+	am_apimgt_json_add_string (b, "type", am_apimgt_environment_type_name (env->type));
+	am_apimgt_json_add_string (b, "serverUrl", env->server_url);
+	am_apimgt_json_add_bool (b, "showInApiConsole", env->api_console);
 	json_builder_set_member_name (b, "endpoints");
 	json_builder_begin_object (b);
-	add_string (b, "http", http);
-	add_string (b, "https", https);
+	am_apimgt_json_add_string (b, "http", http);
+	am_apimgt_json_add_string (b, "https", https);
 	json_builder_end_object (b);
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
-}
-
-JsonNode *
-am_pub_tier_json (const AmTier *tier, const char *rest_level)
-{
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-	gboolean unlimited = g_strcmp0 (tier->name, "Unlimited") == 0;
-
-	json_builder_begin_object (b);
-	add_string (b, "name", tier->name);
-	add_string (b, "description", tier->description);
-	add_string (b, "tierLevel", rest_level);
-	json_builder_set_member_name (b, "attributes");
-	json_builder_begin_object (b);
-	for (guint i = 0; tier->attribute_names != NULL && tier->attribute_names[i] != NULL; i++)
-		add_string (b, tier->attribute_names[i], tier->attribute_values[i]);
-	json_builder_end_object (b);
-	json_builder_set_member_name (b, "requestCount");
-	json_builder_add_int_value (b, tier->request_count);
-	json_builder_set_member_name (b, "unitTime");
-	json_builder_add_int_value (b, unlimited ? 0 : tier->unit_time);
-	add_string (b, "timeUnit", unlimited ? NULL : tier->time_unit);
-	add_string (b, "tierPlan", tier->tier_plan);
-	add_bool (b, "stopOnQuotaReach", tier->stop_on_quota_reach);
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
-}
-
-JsonNode *
-am_pub_subscription_json (const AmSubscription *sub)
-{
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-
-	json_builder_begin_object (b);
-	add_string (b, "subscriptionId", sub->uuid);
-	add_string (b, "applicationId", sub->application_uuid);
-	add_string (b, "apiIdentifier", sub->api_identifier);
-	add_string (b, "tier", sub->tier);
-	add_string (b, "status", sub->status);
 	json_builder_end_object (b);
 	return json_builder_get_root (b);
 }
@@ -943,12 +843,7 @@ am_pub_application_json (const AmApplication *app)
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
 	json_builder_begin_object (b);
-	add_string (b, "applicationId", app->uuid);
-	add_string (b, "name", app->name);
-	add_string (b, "subscriber", app->subscriber);
-	add_string (b, "throttlingTier", app->tier);
-	add_string (b, "description", app->description);
-	add_string (b, "groupId", app->group_id);
+	am_apimgt_json_add_application (b, app, FALSE, FALSE);
 	json_builder_end_object (b);
 	return json_builder_get_root (b);
 }
@@ -967,7 +862,7 @@ add_failures (JsonBuilder *b, const char *key, const GPtrArray *results)
 
 		if (r->error == NULL)
 			continue;
-		add_string (b, r->environment, r->error);
+		am_apimgt_json_add_string (b, r->environment, r->error);
 		n++;
 	}
 	json_builder_end_object (b);

@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "am-api-store.h"
+#include "am-apimgt-rest.h"
 #include "am-pub-gateway.h"
 #include "am-pub-lifecycle.h"
 #include "am-pub-swagger.h"
@@ -69,111 +70,17 @@
 
 /* ---- shared helpers ---- */
 
-typedef struct {
-	AmPublisherCtx *ctx;
-	AmDbConn *am;	/* borrowed from the call */
-	AmDbConn *reg;	/* = am, or own_reg */
-	AmDbConn *own_reg;
-	AmRegistry *registry;
-	AmApiStore *apis;
-} PubDb;
-
-static void
-pub_db_clear (PubDb *s)
-{
-	g_clear_pointer (&s->apis, am_api_store_free);
-	g_clear_pointer (&s->registry, am_registry_free);
-	g_clear_pointer (&s->own_reg, am_db_release);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PubDb, pub_db_clear)
-
+/* The API storage on @conn; the registry's connection a writer one when @write. */
 static gboolean
-pub_db_open (PubDb *s, AmPublisherCtx *ctx, AmDbConn *conn, gboolean write, GError **error)
+pub_db_open (AmApimgtDb *s, AmPublisherCtx *ctx, AmDbConn *conn, gboolean write, GError **error)
 {
-	s->ctx = ctx;
-	s->am = conn;
-	if (ctx->reg_db == NULL || ctx->reg_db == am_db_conn_get_db (conn)) {
-		s->reg = conn;
-	} else {
-		s->own_reg = write ? am_db_acquire (ctx->reg_db, error)
-				   : am_db_acquire_reader (ctx->reg_db, error);
-		if (s->own_reg == NULL)
-			return FALSE;
-		s->reg = s->own_reg;
-	}
-	/* API-M 2.x's registry.xml versions properties and tags */
-	s->registry = am_registry_new (AM_REGISTRY_SUPER_TENANT_ID, TRUE);
-	s->apis = am_api_store_new (s->registry);
-	return TRUE;
+	return am_apimgt_db_open (s, ctx->reg_db, conn, write, error);
 }
 
 static gboolean
 pub_missing (const char *s)
 {
 	return s == NULL || *s == '\0';
-}
-
-/* 400 "Validation Error" with one "<name>: may not be null" item per
- * missing query parameter; FALSE when any is missing. */
-static gboolean
-pub_require (AmRestCall *call, GError **error, const char *const *names)
-{
-	int n_bad = 0;
-
-	for (guint i = 0; names[i] != NULL; i++) {
-		if (!pub_missing (am_rest_call_query (call, names[i])))
-			continue;
-		{
-			g_autofree char *code = g_strdup_printf ("400_%s", names[i]);
-			g_autofree char *msg = g_strdup_printf ("%s: may not be null", names[i]);
-
-			am_rest_call_add_error_item (call, code, msg);
-			n_bad++;
-		}
-	}
-	if (n_bad > 0) {
-		g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST,
-				     "Validation Error");
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
-pub_not_found_error (const GError *e)
-{
-	return g_error_matches (e, AM_API_STORE_ERROR, AM_API_STORE_ERROR_NOT_FOUND) ||
-	       g_error_matches (e, AM_REGISTRY_ERROR, AM_REGISTRY_ERROR_NOT_FOUND);
-}
-
-/* An API by UUID or provider-name-version; 404 when there is none. */
-static AmApi *
-pub_find_api (PubDb *s, const char *id, GError **error)
-{
-	g_autoptr (GError) local = NULL;
-	AmApi *api = am_api_store_get (s->apis, s->reg, s->am, id, &local);
-	g_autofree char *provider = NULL, *name = NULL, *version = NULL;
-
-	if (api != NULL)
-		return api;
-	if (!pub_not_found_error (local)) {
-		g_propagate_error (error, g_steal_pointer (&local));
-		return NULL;
-	}
-	if (am_api_identifier_parse (id, &provider, &name, &version)) {
-		g_clear_error (&local);
-		api = am_api_store_get_by_identifier (s->apis, s->reg, s->am, provider, name,
-						      version, &local);
-		if (api != NULL)
-			return api;
-		if (!pub_not_found_error (local)) {
-			g_propagate_error (error, g_steal_pointer (&local));
-			return NULL;
-		}
-	}
-	am_rest_not_found (error, "API", id);
-	return NULL;
 }
 
 /* The storage layer's refusals as WSO2's answers. */
@@ -266,15 +173,6 @@ pub_parse_api (AmPublisherCtx *ctx, AmRestCall *call, AmApi *api, gboolean creat
 	for (guint i = 0; i + 1 < items->len; i += 2)
 		am_rest_call_add_error_item (call, items->pdata[i], items->pdata[i + 1]);
 	return ok;
-}
-
-/* "?limit=%limit&offset=%offset&<name>=<value>" with @value escaped. */
-static char *
-pub_list_url (const char *resource, const char *name, const char *value)
-{
-	g_autofree char *q = g_uri_escape_string (value != NULL ? value : "", NULL, FALSE);
-
-	return g_strdup_printf ("%s?limit=%%limit&offset=%%offset&%s=%s", resource, name, q);
 }
 
 /* ---- gateways ---- */
@@ -431,15 +329,20 @@ pub_redeploy (AmPublisherCtx *ctx, AmRestCall *call, const AmApi *before, const 
 /* ---- /apis ---- */
 
 static JsonNode *
+pub_api_info_item (gconstpointer api, gconstpointer data)
+{
+	return am_pub_api_info_json (api);
+}
+
+static JsonNode *
 get_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
 	const char *query = am_rest_call_query (call, "query");
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (GPtrArray) all = NULL;
 	g_autoptr (GError) local = NULL;
 	g_autofree char *url = NULL;
-	JsonArray *items;
 	gint64 limit, offset;
 
 	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
@@ -453,11 +356,8 @@ get_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 			g_propagate_error (error, g_steal_pointer (&local));
 		return NULL;
 	}
-	items = json_array_new ();
-	for (gint64 i = offset; i < (gint64) all->len && i < offset + limit; i++)
-		json_array_add_element (items, am_pub_api_info_json (g_ptr_array_index (all, i)));
-	url = pub_list_url ("/apis", "query", query);
-	return am_rest_list (items, url, offset, limit, all->len);
+	url = am_apimgt_rest_list_url ("/apis", "query", query);
+	return am_rest_list_slice (all, offset, limit, pub_api_info_item, NULL, url);
 }
 
 /* Whether @user has the admin role (APIM_ADMIN permission). */
@@ -477,9 +377,9 @@ pub_is_admin (AmPublisherCtx *ctx, const char *user)
 }
 
 static JsonNode *
-pub_api_reloaded (PubDb *s, const char *id, GError **error)
+pub_api_reloaded (AmApimgtDb *s, const char *id, GError **error)
 {
-	g_autoptr (AmApi) api = pub_find_api (s, id, error);
+	g_autoptr (AmApi) api = am_apimgt_db_find_api (s, id, error);
 
 	return api != NULL ? am_pub_api_json (api) : NULL;
 }
@@ -490,7 +390,7 @@ post_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 	AmPublisherCtx *ctx = data;
 	const char *user = am_rest_call_user (call);
 	g_autoptr (AmApi) api = am_api_new ();
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (GError) local = NULL;
 	g_autofree char *location = NULL;
 
@@ -517,19 +417,19 @@ post_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 static JsonNode *
 get_api (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) api = NULL;
 
 	if (!pub_db_open (&s, data, conn, FALSE, error))
 		return NULL;
-	api = pub_find_api (&s, am_rest_call_param (call, "apiId"), error);
+	api = am_apimgt_db_find_api (&s, am_rest_call_param (call, "apiId"), error);
 	return api != NULL ? am_pub_api_json (api) : NULL;
 }
 
 /* Store @after (an edited copy of @before), then redeploy; the API object,
  * or the 500 of failed gateways. */
 static JsonNode *
-pub_update (AmPublisherCtx *ctx, AmRestCall *call, PubDb *s, const AmApi *before, AmApi *after,
+pub_update (AmPublisherCtx *ctx, AmRestCall *call, AmApimgtDb *s, const AmApi *before, AmApi *after,
 	    gboolean swagger_reply, GError **error)
 {
 	g_autoptr (GError) local = NULL;
@@ -538,7 +438,7 @@ pub_update (AmPublisherCtx *ctx, AmRestCall *call, PubDb *s, const AmApi *before
 
 	if (!am_api_store_update (s->apis, s->reg, s->am, after, am_rest_call_user (call), &local))
 		return pub_store_error (error, local, after), NULL;
-	stored = pub_find_api (s, after->id, error);
+	stored = am_apimgt_db_find_api (s, after->id, error);
 	if (stored == NULL)
 		return NULL;
 	/* the registry connection is not held while the gateways answer */
@@ -560,13 +460,13 @@ static JsonNode *
 put_api (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) before = NULL;
 	g_autoptr (AmApi) after = NULL;
 
 	if (!pub_db_open (&s, ctx, conn, TRUE, error))
 		return NULL;
-	before = pub_find_api (&s, am_rest_call_param (call, "apiId"), error);
+	before = am_apimgt_db_find_api (&s, am_rest_call_param (call, "apiId"), error);
 	if (before == NULL)
 		return NULL;
 	after = am_api_copy (before);
@@ -583,7 +483,7 @@ delete_api (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
 	const char *id = am_rest_call_param (call, "apiId");
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) api = NULL;
 	g_autoptr (GPtrArray) subs = NULL;
 	g_autoptr (GError) local = NULL;
@@ -591,7 +491,7 @@ delete_api (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 
 	if (!pub_db_open (&s, ctx, conn, TRUE, error))
 		return NULL;
-	api = pub_find_api (&s, id, error);
+	api = am_apimgt_db_find_api (&s, id, error);
 	if (api == NULL)
 		return NULL;
 	if (api->db_id != 0) {
@@ -632,14 +532,14 @@ delete_api (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 static JsonNode *
 get_api_swagger (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) api = NULL;
 	g_autoptr (GBytes) body = NULL;
 	char *text;
 
 	if (!pub_db_open (&s, data, conn, FALSE, error))
 		return NULL;
-	api = pub_find_api (&s, am_rest_call_param (call, "apiId"), error);
+	api = am_apimgt_db_find_api (&s, am_rest_call_param (call, "apiId"), error);
 	if (api == NULL)
 		return NULL;
 	text = api->swagger != NULL ? g_strdup (api->swagger) : am_pub_swagger_generate (api, TRUE);
@@ -705,22 +605,19 @@ static JsonNode *
 put_api_swagger (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) before = NULL;
 	g_autoptr (AmApi) after = NULL;
 	g_autofree char *definition = pub_form_field (call, "apiDefinition");
 	g_autoptr (GError) local = NULL;
 
 	if (definition == NULL) {
-		am_rest_call_add_error_item (call, "400_apiDefinition",
-					     "apiDefinition: may not be null");
-		g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST,
-				     "Validation Error");
-		return NULL;
+		am_rest_call_add_invalid (call, "apiDefinition", "may not be null");
+		return am_rest_validation_error (error), NULL;
 	}
 	if (!pub_db_open (&s, ctx, conn, TRUE, error))
 		return NULL;
-	before = pub_find_api (&s, am_rest_call_param (call, "apiId"), error);
+	before = am_apimgt_db_find_api (&s, am_rest_call_param (call, "apiId"), error);
 	if (before == NULL)
 		return NULL;
 	after = am_api_copy (before);
@@ -778,7 +675,7 @@ pub_checklist_on (const char *checklist, const char *item)
 /* APIExecutor's "Deprecate Old Versions": the older PUBLISHED versions of
  * @api go to DEPRECATED (still served: nothing to redeploy). */
 static gboolean
-pub_deprecate_old_versions (PubDb *s, const AmApi *api, const char *user, GError **error)
+pub_deprecate_old_versions (AmApimgtDb *s, const AmApi *api, const char *user, GError **error)
 {
 	g_autofree char *query = g_strdup_printf ("provider:%s", api->provider);
 	g_autoptr (GPtrArray) all = am_api_store_search (s->apis, s->reg, s->am, query, error);
@@ -805,7 +702,7 @@ pub_deprecate_old_versions (PubDb *s, const AmApi *api, const char *user, GError
 /* The other versions of @api (same provider and name) older than it, not
  * RETIRED, newest first. */
 static GPtrArray *
-pub_older_versions (PubDb *s, const AmApi *api, GError **error)
+pub_older_versions (AmApimgtDb *s, const AmApi *api, GError **error)
 {
 	g_autofree char *query = g_strdup_printf ("provider:%s", api->provider);
 	g_autoptr (GPtrArray) all = am_api_store_search (s->apis, s->reg, s->am, query, error);
@@ -840,7 +737,7 @@ pub_older_versions (PubDb *s, const AmApi *api, GError **error)
  * newest first, are made to @api too, on the same tier when @api offers
  * it; one the application already has is left alone. */
 static gboolean
-pub_forward_subscriptions (PubDb *s, AmRestCall *call, const AmApi *api, GError **error)
+pub_forward_subscriptions (AmApimgtDb *s, AmRestCall *call, const AmApi *api, GError **error)
 {
 	g_autoptr (GPtrArray) older = pub_older_versions (s, api, error);
 	guint n = 0;
@@ -904,7 +801,7 @@ post_change_lifecycle (AmRestCall *call, AmDbConn *conn, gpointer data, GError *
 	const char *action = am_rest_call_query (call, "action");
 	const char *id = am_rest_call_query (call, "apiId");
 	const char *user = am_rest_call_user (call);
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) api = NULL;
 	g_autoptr (GError) local = NULL;
 	g_auto (PubPush) push = { 0 };
@@ -913,9 +810,10 @@ post_change_lifecycle (AmRestCall *call, AmDbConn *conn, gpointer data, GError *
 	JsonNode *failed;
 	JsonObject *o;
 
-	if (!pub_require (call, error, required) || !pub_db_open (&s, ctx, conn, TRUE, error))
+	if (!am_rest_call_require_query (call, required, error) ||
+	    !pub_db_open (&s, ctx, conn, TRUE, error))
 		return NULL;
-	api = pub_find_api (&s, id, error);
+	api = am_apimgt_db_find_api (&s, id, error);
 	if (api == NULL)
 		return NULL;
 	if (!am_pub_state_from_string (api->status, &from)) {
@@ -977,15 +875,16 @@ post_copy_api (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 	static const char *const required[] = { "newVersion", "apiId", NULL };
 	const char *version = am_rest_call_query (call, "newVersion");
 	const char *id = am_rest_call_query (call, "apiId");
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) api = NULL;
 	g_autoptr (AmApi) copy = NULL;
 	g_autoptr (GError) local = NULL;
 	g_autofree char *location = NULL;
 
-	if (!pub_require (call, error, required) || !pub_db_open (&s, ctx, conn, TRUE, error))
+	if (!am_rest_call_require_query (call, required, error) ||
+	    !pub_db_open (&s, ctx, conn, TRUE, error))
 		return NULL;
-	api = pub_find_api (&s, id, error);
+	api = am_apimgt_db_find_api (&s, id, error);
 	if (api == NULL)
 		return NULL;
 	copy = am_api_copy (api);
@@ -1048,10 +947,10 @@ get_environments (AmRestCall *call, AmDbConn *conn, gpointer data, GError **erro
 	JsonObject *o;
 
 	if (!pub_missing (id)) {
-		g_auto (PubDb) s = { 0 };
+		g_auto (AmApimgtDb) s = { 0 };
 
 		if (!pub_db_open (&s, ctx, conn, FALSE, error) ||
-		    (api = pub_find_api (&s, id, error)) == NULL) {
+		    (api = am_apimgt_db_find_api (&s, id, error)) == NULL) {
 			json_array_unref (items);
 			return NULL;
 		}
@@ -1074,111 +973,40 @@ get_environments (AmRestCall *call, AmDbConn *conn, gpointer data, GError **erro
 
 /* ---- /tiers ---- */
 
-/* The Publisher's tier levels: api = subscription tiers, application,
- * resource = API / resource level policies. */
-static gboolean
-pub_tier_level (const char *text, AmTierLevel *level, GError **error)
-{
-	if (g_strcmp0 (text, "api") == 0) {
-		*level = AM_TIER_LEVEL_SUBSCRIPTION;
-	} else if (g_strcmp0 (text, "application") == 0) {
-		*level = AM_TIER_LEVEL_APPLICATION;
-	} else if (g_strcmp0 (text, "resource") == 0) {
-		*level = AM_TIER_LEVEL_API;
-	} else {
-		g_autofree char *msg = g_strdup_printf (
-			"tierLevel '%s' is invalid: it must be api, application or resource", text);
-
-		am_rest_bad_request (error, msg);
-		return FALSE;
-	}
-	return TRUE;
-}
-
 static JsonNode *
 get_tiers (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
-	const char *level_text = am_rest_call_param (call, "tierLevel");
-	g_autoptr (GPtrArray) tiers = NULL;
-	g_autofree char *url = NULL;
-	JsonArray *items;
-	AmTierLevel level;
-	gint64 limit, offset;
 
-	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
-	    !pub_tier_level (level_text, &level, error))
-		return NULL;
-	tiers = am_tiers_list (conn, level, am_rest_call_tenant_id (call),
-			       ctx->apim != NULL ? ctx->apim->unlimited_tier : TRUE, error);
-	if (tiers == NULL)
-		return NULL;
-	items = json_array_new ();
-	for (gint64 i = offset; i < (gint64) tiers->len && i < offset + limit; i++)
-		json_array_add_element (items,
-					am_pub_tier_json (g_ptr_array_index (tiers, i), level_text));
-	url = g_strdup_printf ("/tiers/%s?limit=%%limit&offset=%%offset", level_text);
-	return am_rest_list (items, url, offset, limit, tiers->len);
+	return am_apimgt_rest_get_tiers (call, conn, ctx->apim, AM_APIMGT_PUBLISHER, error);
 }
 
 static JsonNode *
 get_tier (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
-	const char *level_text = am_rest_call_param (call, "tierLevel");
-	const char *name = am_rest_call_param (call, "tierName");
-	g_autoptr (AmTier) tier = NULL;
-	g_autoptr (GError) local = NULL;
-	AmTierLevel level;
 
-	if (!pub_tier_level (level_text, &level, error))
-		return NULL;
-	tier = am_tiers_get (conn, level, am_rest_call_tenant_id (call), name,
-			     ctx->apim != NULL ? ctx->apim->unlimited_tier : TRUE, &local);
-	if (tier == NULL) {
-		if (g_error_matches (local, AM_TIERS_ERROR, AM_TIERS_ERROR_NOT_FOUND))
-			am_rest_not_found (error, "tier", name);
-		else
-			g_propagate_error (error, g_steal_pointer (&local));
-		return NULL;
-	}
-	return am_pub_tier_json (tier, level_text);
+	return am_apimgt_rest_get_tier (call, conn, ctx->apim, AM_APIMGT_PUBLISHER, error);
 }
 
 /* ---- /subscriptions, /applications ---- */
-
-static gboolean
-pub_consumer_error (GError **error, GError *cause, const char *resource, const char *id)
-{
-	if (g_error_matches (cause, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_NOT_FOUND)) {
-		am_rest_not_found (error, resource, id);
-		return FALSE;
-	}
-	if (g_error_matches (cause, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_INVALID)) {
-		am_rest_bad_request (error, cause->message);
-		return FALSE;
-	}
-	g_propagate_error (error, g_error_copy (cause));
-	return FALSE;
-}
 
 static JsonNode *
 get_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
 	const char *id = am_rest_call_query (call, "apiId");
-	g_auto (PubDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (GPtrArray) subs = g_ptr_array_new_with_free_func (
 		(GDestroyNotify) am_subscription_free);
 	g_autofree char *url = NULL;
-	JsonArray *items;
 	gint64 limit, offset;
 
 	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
 	    !pub_db_open (&s, ctx, conn, FALSE, error))
 		return NULL;
 	if (!pub_missing (id)) {
-		g_autoptr (AmApi) api = pub_find_api (&s, id, error);
+		g_autoptr (AmApi) api = am_apimgt_db_find_api (&s, id, error);
 		GPtrArray *found;
 
 		if (api == NULL)
@@ -1207,12 +1035,9 @@ get_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **err
 			g_ptr_array_extend_and_steal (subs, found);
 		}
 	}
-	items = json_array_new ();
-	for (gint64 i = offset; i < (gint64) subs->len && i < offset + limit; i++)
-		json_array_add_element (items,
-					am_pub_subscription_json (g_ptr_array_index (subs, i)));
-	url = pub_list_url ("/subscriptions", "apiId", id);
-	return am_rest_list (items, url, offset, limit, subs->len);
+	url = am_apimgt_rest_list_url ("/subscriptions", "apiId", id);
+	return am_rest_list_slice (subs, offset, limit, am_apimgt_rest_subscription_item, NULL,
+				   url);
 }
 
 static JsonNode *
@@ -1223,8 +1048,8 @@ get_subscription (AmRestCall *call, AmDbConn *conn, gpointer data, GError **erro
 	g_autoptr (AmSubscription) sub = am_consumer_sub_get (conn, NULL, id, &local);
 
 	if (sub == NULL)
-		return pub_consumer_error (error, local, "subscription", id), NULL;
-	return am_pub_subscription_json (sub);
+		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
+	return am_apimgt_subscription_json (sub);
 }
 
 static JsonNode *
@@ -1239,26 +1064,24 @@ pub_block (AmRestCall *call, AmDbConn *conn, AmPublisherCtx *ctx, gboolean block
 	g_autoptr (AmSubscription) sub = NULL;
 	gboolean ok;
 
-	if (!pub_require (call, error, block ? block_required : unblock_required))
+	if (!am_rest_call_require_query (call, block ? block_required : unblock_required, error))
 		return NULL;
 	if (block && g_strcmp0 (state, "BLOCKED") != 0 &&
 	    g_strcmp0 (state, "PROD_ONLY_BLOCKED") != 0) {
-		am_rest_call_add_error_item (call, "400_blockState",
-					     "blockState: must be BLOCKED or PROD_ONLY_BLOCKED");
-		g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST,
-				     "Validation Error");
-		return NULL;
+		am_rest_call_add_invalid (call, "blockState",
+					  "must be BLOCKED or PROD_ONLY_BLOCKED");
+		return am_rest_validation_error (error), NULL;
 	}
 	ok = block ? am_consumer_sub_block (conn, id, g_strcmp0 (state, "PROD_ONLY_BLOCKED") == 0,
 					    am_rest_call_user (call), &local)
 		   : am_consumer_sub_unblock (conn, id, am_rest_call_user (call), &local);
 	if (!ok)
-		return pub_consumer_error (error, local, "subscription", id), NULL;
+		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
 	am_km_cache_clear (ctx->km);
 	sub = am_consumer_sub_get (conn, NULL, id, &local);
 	if (sub == NULL)
-		return pub_consumer_error (error, local, "subscription", id), NULL;
-	return am_pub_subscription_json (sub);
+		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
+	return am_apimgt_subscription_json (sub);
 }
 
 static JsonNode *
@@ -1281,7 +1104,7 @@ get_application (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error
 	g_autoptr (AmApplication) app = am_consumer_app_get (conn, NULL, id, &local);
 
 	if (app == NULL)
-		return pub_consumer_error (error, local, "application", id), NULL;
+		return am_apimgt_consumer_error (error, local, "application", id), NULL;
 	return am_pub_application_json (app);
 }
 

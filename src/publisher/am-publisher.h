@@ -5,8 +5,9 @@
  * management server (wso2-db-rest.md §4.2).
  *
  *   am-pub-json.c    the REST objects as the 2.x Publisher writes and reads
- *                    them (API <-> AmApi, APIInfo, Environment, Tier,
- *                    Subscription, Application) and the failedGateways map
+ *                    them (API <-> AmApi, APIInfo, Environment,
+ *                    Application) and the failedGateways map; what the
+ *                    Store writes alike is in am-apimgt-json.c
  *   am-pub-rest.c    the route table and its handlers; gateway pushes
  *                    through am-pub-gateway.h
  *   am-pub-module.c  the module: configuration, start, stop
@@ -17,6 +18,7 @@
 
 #include "am-api.h"
 #include "am-apim-conf.h"
+#include "am-apimgt-json.h"
 #include "am-consumer.h"
 #include "am-keystore.h"
 #include "am-km.h"
@@ -71,11 +73,8 @@ gboolean am_pub_api_from_json (JsonNode *body, AmApi *api, gboolean create,
 /* Environment {name, type, serverUrl, showInApiConsole, endpoints {http,
  * https}}. */
 JsonNode *am_pub_environment_json (const AmEnvironmentConf *env);
-/* Tier {name, description, tierLevel, attributes, requestCount, unitTime,
- * timeUnit, tierPlan, stopOnQuotaReach}. */
-JsonNode *am_pub_tier_json (const AmTier *tier, const char *rest_level);
-/* Subscription {subscriptionId, applicationId, apiIdentifier, tier, status}. */
-JsonNode *am_pub_subscription_json (const AmSubscription *sub);
+/* Tier and Subscription: am_apimgt_tier_json (AM_APIMGT_PUBLISHER),
+ * am_apimgt_subscription_json. */
 /* Application {applicationId, name, subscriber, throttlingTier,
  * description, groupId}. */
 JsonNode *am_pub_application_json (const AmApplication *app);

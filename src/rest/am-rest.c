@@ -187,6 +187,13 @@ am_rest_bad_request (GError **error, const char *description)
 	g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST, description);
 }
 
+void
+am_rest_validation_error (GError **error)
+{
+	g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST,
+			     AM_REST_VALIDATION_ERROR);
+}
+
 char *
 am_rest_json_text (JsonNode *node)
 {
@@ -245,6 +252,17 @@ am_rest_list (JsonArray *items, const char *url_template, gint64 offset, gint64 
 	json_object_set_array_member (o, "list", items);
 	json_node_take_object (node, o);
 	return node;
+}
+
+JsonNode *
+am_rest_list_slice (const GPtrArray *all, gint64 offset, gint64 limit, AmRestItemJson to_json,
+		    gconstpointer data, const char *url_template)
+{
+	JsonArray *items = json_array_new ();
+
+	for (gint64 i = offset; i < (gint64) all->len && i < offset + limit; i++)
+		json_array_add_element (items, to_json (g_ptr_array_index (all, i), data));
+	return am_rest_list (items, url_template, offset, limit, all->len);
 }
 
 /* ---- routing ---- */
@@ -688,6 +706,31 @@ am_rest_call_add_error_item (AmRestCall *call, const char *code, const char *mes
 {
 	g_ptr_array_add (call->error_items, g_strdup (code));
 	g_ptr_array_add (call->error_items, g_strdup (message));
+}
+
+void
+am_rest_call_add_invalid (AmRestCall *call, const char *property, const char *why)
+{
+	g_ptr_array_add (call->error_items, g_strdup_printf ("400_%s", property));
+	g_ptr_array_add (call->error_items, g_strdup_printf ("%s: %s", property, why));
+}
+
+gboolean
+am_rest_call_require_query (AmRestCall *call, const char *const *names, GError **error)
+{
+	int n_bad = 0;
+
+	for (guint i = 0; names[i] != NULL; i++) {
+		const char *value = am_rest_call_query (call, names[i]);
+
+		if (value != NULL && *value != '\0')
+			continue;
+		am_rest_call_add_invalid (call, names[i], "may not be null");
+		n_bad++;
+	}
+	if (n_bad > 0)
+		am_rest_validation_error (error);
+	return n_bad == 0;
 }
 
 static void

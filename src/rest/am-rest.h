@@ -174,6 +174,13 @@ void am_rest_call_set_raw (AmRestCall *call, const char *content_type, GBytes *b
 /* A validation failure item of the ErrorDTO's "error" list, for a 400
  * ("400_<property>", "<property>: <message>" as WSO2 builds them). */
 void am_rest_call_add_error_item (AmRestCall *call, const char *code, const char *message);
+/* The item of @property: "400_<property>", "<property>: <why>". */
+void am_rest_call_add_invalid (AmRestCall *call, const char *property, const char *why);
+/* 400 "Validation Error" with a "<name>: may not be null" item for each
+ * query parameter of @names (NULL-terminated) that is absent or empty;
+ * FALSE when any is. */
+gboolean am_rest_call_require_query (AmRestCall *call, const char *const *names,
+				     GError **error);
 
 /* ---- errors (any thread) ---- */
 
@@ -183,6 +190,10 @@ void am_rest_not_found (GError **error, const char *resource, const char *id);
 void am_rest_forbidden (GError **error, const char *resource, const char *id);
 /* 400 with the description. */
 void am_rest_bad_request (GError **error, const char *description);
+/* 400 "Validation Error": the description of WSO2's Bean Validation
+ * failures, whose items the handler adds (am_rest_call_add_invalid). */
+#define AM_REST_VALIDATION_ERROR "Validation Error"
+void am_rest_validation_error (GError **error);
 
 /* The ErrorDTO of @status (message per §4) with @description and @items
  * (pairs code, message; may be NULL). */
@@ -205,6 +216,12 @@ char *am_rest_paginated_url (const char *template_, gint64 offset, gint64 limit)
  * is none. */
 JsonNode *am_rest_list (JsonArray *items, const char *url_template, gint64 offset, gint64 limit,
 			gint64 total);
+/* One item of a list as JSON; @data is am_rest_list_slice's. */
+typedef JsonNode *(*AmRestItemJson) (gconstpointer item, gconstpointer data);
+/* am_rest_list of the page (@offset, @limit) of @all, each item written
+ * by @to_json; the total is @all's length. */
+JsonNode *am_rest_list_slice (const GPtrArray *all, gint64 offset, gint64 limit,
+			      AmRestItemJson to_json, gconstpointer data, const char *url_template);
 
 /* ---- JSON helpers ---- */
 

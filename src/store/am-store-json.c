@@ -69,27 +69,7 @@ am_store_api_visible (const AmApi *api, const char *user, const char *const *rol
 	return FALSE;
 }
 
-/* ---- builders ---- */
-
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-	json_builder_set_member_name (b, name);
-	if (value != NULL)
-		json_builder_add_string_value (b, value);
-	else
-		json_builder_add_null_value (b);
-}
-
-static void
-add_strv (JsonBuilder *b, const char *name, const char *const *values)
-{
-	json_builder_set_member_name (b, name);
-	json_builder_begin_array (b);
-	for (guint i = 0; values != NULL && values[i] != NULL; i++)
-		json_builder_add_string_value (b, values[i]);
-	json_builder_end_array (b);
-}
+/* ---- APIs ---- */
 
 static gboolean
 strv_has (const char *const *v, const char *s)
@@ -100,36 +80,10 @@ strv_has (const char *const *v, const char *s)
 	return FALSE;
 }
 
-/* ---- APIs ---- */
-
 JsonNode *
 am_store_api_info_json (const AmApi *api)
 {
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-
-	json_builder_begin_object (b);
-	add_string (b, "id", api->id);
-	add_string (b, "name", api->name);
-	add_string (b, "description", api->description);
-	add_string (b, "context", api->context);
-	add_string (b, "version", api->version);
-	add_string (b, "provider", api->provider);
-	add_string (b, "status", api->status);
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
-}
-
-static const char *
-env_type_name (int type)
-{
-	switch (type) {
-	case AM_ENV_PRODUCTION:
-		return "production";
-	case AM_ENV_SANDBOX:
-		return "sandbox";
-	default:
-		return "hybrid";
-	}
+	return am_apimgt_api_info_json (api, api->context);
 }
 
 JsonNode *
@@ -170,12 +124,13 @@ am_store_endpoint_urls_json (const AmApi *api, const AmApimConf *apim)
 				https_url = g_steal_pointer (&url);
 		}
 		json_builder_begin_object (b);
-		add_string (b, "environmentName", env->name);
-		add_string (b, "environmentType", env_type_name (env->type));
+		am_apimgt_json_add_string (b, "environmentName", env->name);
+		am_apimgt_json_add_string (b, "environmentType",
+					   am_apimgt_environment_type_name (env->type));
 		json_builder_set_member_name (b, "environmentURLs");
 		json_builder_begin_object (b);
-		add_string (b, "http", http_url);
-		add_string (b, "https", https_url);
+		am_apimgt_json_add_string (b, "http", http_url);
+		am_apimgt_json_add_string (b, "https", https_url);
 		json_builder_end_object (b);
 		json_builder_end_object (b);
 	}
@@ -189,30 +144,18 @@ am_store_api_json (const AmApi *api, const AmApimConf *apim)
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
 	json_builder_begin_object (b);
-	add_string (b, "id", api->id);
-	add_string (b, "name", api->name);
-	add_string (b, "description", api->description);
-	add_string (b, "context", api->context);
-	add_string (b, "version", api->version);
-	add_string (b, "provider", api->provider);
-	add_string (b, "apiDefinition", api->swagger);
-	add_string (b, "wsdlUri", api->wsdl_url);
-	add_string (b, "status", api->status);
-	json_builder_set_member_name (b, "isDefaultVersion");
-	json_builder_add_boolean_value (b, api->is_default_version);
-	add_strv (b, "transport", (const char *const *) api->transports);
-	add_strv (b, "tags", (const char *const *) api->tags);
-	add_strv (b, "tiers", (const char *const *) api->tiers);
-	add_string (b, "thumbnailUrl", api->thumbnail_url);
+	am_apimgt_json_add_api_head (b, api, api->context);
+	am_apimgt_json_add_string (b, "apiDefinition", api->swagger);
+	am_apimgt_json_add_string (b, "wsdlUri", api->wsdl_url);
+	am_apimgt_json_add_string (b, "status", api->status);
+	am_apimgt_json_add_bool (b, "isDefaultVersion", api->is_default_version);
+	am_apimgt_json_add_strv (b, "transport", (const char *const *) api->transports);
+	am_apimgt_json_add_strv (b, "tags", (const char *const *) api->tags);
+	am_apimgt_json_add_strv (b, "tiers", (const char *const *) api->tiers);
+	am_apimgt_json_add_string (b, "thumbnailUrl", api->thumbnail_url);
 	json_builder_set_member_name (b, "endpointURLs");
 	json_builder_add_value (b, am_store_endpoint_urls_json (api, apim));
-	json_builder_set_member_name (b, "businessInformation");
-	json_builder_begin_object (b);
-	add_string (b, "businessOwner", api->business_owner);
-	add_string (b, "businessOwnerEmail", api->business_owner_email);
-	add_string (b, "technicalOwner", api->technical_owner);
-	add_string (b, "technicalOwnerEmail", api->technical_owner_email);
-	json_builder_end_object (b);
+	am_apimgt_json_add_business (b, api);
 	json_builder_end_object (b);
 	return json_builder_get_root (b);
 }
@@ -225,16 +168,17 @@ am_store_app_key_json (const AmAppKey *key)
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
 	json_builder_begin_object (b);
-	add_string (b, "consumerKey", key->consumer_key);
-	add_string (b, "consumerSecret", key->consumer_secret);
-	add_strv (b, "supportedGrantTypes", (const char *const *) key->supported_grant_types);
-	add_string (b, "keyState", key->key_state);
-	add_string (b, "keyType", key->key_type);
+	am_apimgt_json_add_string (b, "consumerKey", key->consumer_key);
+	am_apimgt_json_add_string (b, "consumerSecret", key->consumer_secret);
+	am_apimgt_json_add_strv (b, "supportedGrantTypes",
+				 (const char *const *) key->supported_grant_types);
+	am_apimgt_json_add_string (b, "keyState", key->key_state);
+	am_apimgt_json_add_string (b, "keyType", key->key_type);
 	json_builder_set_member_name (b, "token");
 	if (key->access_token != NULL) {
 		json_builder_begin_object (b);
-		add_string (b, "accessToken", key->access_token);
-		add_strv (b, "tokenScopes", (const char *const *) key->token_scopes);
+		am_apimgt_json_add_string (b, "accessToken", key->access_token);
+		am_apimgt_json_add_strv (b, "tokenScopes", (const char *const *) key->token_scopes);
 		json_builder_set_member_name (b, "validityTime");
 		/* a token that never expires: WSO2 reports Long.MAX_VALUE / 1000 s */
 		json_builder_add_int_value (b, key->validity_time);
@@ -252,15 +196,7 @@ am_store_application_json (const AmApplication *app, GPtrArray *keys, gboolean i
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
 	json_builder_begin_object (b);
-	add_string (b, "applicationId", app->uuid);
-	add_string (b, "name", app->name);
-	add_string (b, "subscriber", app->subscriber);
-	add_string (b, "throttlingTier", app->tier);
-	if (!info)
-		add_string (b, "callbackUrl", app->callback_url);
-	add_string (b, "description", app->description);
-	add_string (b, "status", app->status);
-	add_string (b, "groupId", app->group_id);
+	am_apimgt_json_add_application (b, app, !info, TRUE);
 	if (!info) {
 		json_builder_set_member_name (b, "keys");
 		json_builder_begin_array (b);
@@ -272,49 +208,6 @@ am_store_application_json (const AmApplication *app, GPtrArray *keys, gboolean i
 		}
 		json_builder_end_array (b);
 	}
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
-}
-
-JsonNode *
-am_store_subscription_json (const AmSubscription *sub)
-{
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-
-	json_builder_begin_object (b);
-	add_string (b, "subscriptionId", sub->uuid);
-	add_string (b, "applicationId", sub->application_uuid);
-	add_string (b, "apiIdentifier", sub->api_identifier);
-	add_string (b, "tier", sub->tier);
-	add_string (b, "status", sub->status);
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
-}
-
-/* ---- tiers ---- */
-
-JsonNode *
-am_store_tier_json (const AmTier *tier, const char *rest_level)
-{
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-
-	json_builder_begin_object (b);
-	add_string (b, "name", tier->name);
-	add_string (b, "description", tier->description);
-	add_string (b, "tierLevel", rest_level);
-	json_builder_set_member_name (b, "attributes");
-	json_builder_begin_object (b);
-	for (guint i = 0; tier->attribute_names != NULL && tier->attribute_names[i] != NULL; i++)
-		add_string (b, tier->attribute_names[i], tier->attribute_values[i]);
-	json_builder_end_object (b);
-	json_builder_set_member_name (b, "requestCount");
-	json_builder_add_int_value (b, tier->request_count);
-	json_builder_set_member_name (b, "unitTime");
-	json_builder_add_int_value (b, g_strcmp0 (tier->name, "Unlimited") == 0 ? 0
-										  : tier->unit_time);
-	add_string (b, "tierPlan", tier->tier_plan);
-	json_builder_set_member_name (b, "stopOnQuotaReach");
-	json_builder_add_boolean_value (b, tier->stop_on_quota_reach);
 	json_builder_end_object (b);
 	return json_builder_get_root (b);
 }

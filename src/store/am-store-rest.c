@@ -35,84 +35,11 @@
 
 #include <string.h>
 
-#include "am-api-store.h"
-#include "am-registry.h"
+#include "am-apimgt-rest.h"
 
 #define STORE_MAX_LIST G_MAXINT32
 
 /* ---- shared helpers ---- */
-
-typedef struct {
-	AmStoreCtx *ctx;
-	AmDbConn *am;	/* borrowed from the call */
-	AmDbConn *reg;	/* = am, or owned below */
-	AmDbConn *own_reg;
-	AmRegistry *registry;
-	AmApiStore *apis;
-} StoreDb;
-
-static void
-store_db_clear (StoreDb *s)
-{
-	g_clear_pointer (&s->apis, am_api_store_free);
-	g_clear_pointer (&s->registry, am_registry_free);
-	g_clear_pointer (&s->own_reg, am_db_release);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StoreDb, store_db_clear)
-
-static gboolean
-store_db_open (StoreDb *s, AmStoreCtx *ctx, AmDbConn *conn, GError **error)
-{
-	s->ctx = ctx;
-	s->am = conn;
-	if (ctx->reg_db == NULL || ctx->reg_db == am_db_conn_get_db (conn)) {
-		s->reg = conn;
-	} else {
-		s->own_reg = am_db_acquire_reader (ctx->reg_db, error);
-		if (s->own_reg == NULL)
-			return FALSE;
-		s->reg = s->own_reg;
-	}
-	/* API-M 2.x's registry.xml versions properties and tags */
-	s->registry = am_registry_new (AM_REGISTRY_SUPER_TENANT_ID, TRUE);
-	s->apis = am_api_store_new (s->registry);
-	return TRUE;
-}
-
-static gboolean
-store_consumer_error (GError **error, GError *cause, const char *resource, const char *id)
-{
-	if (cause->domain == AM_CONSUMER_ERROR) {
-		switch ((AmConsumerErrorCode) cause->code) {
-		case AM_CONSUMER_ERROR_NOT_FOUND:
-			am_rest_not_found (error, resource, id);
-			return FALSE;
-		case AM_CONSUMER_ERROR_FORBIDDEN:
-			am_rest_forbidden (error, resource, id);
-			return FALSE;
-		case AM_CONSUMER_ERROR_INVALID:
-		case AM_CONSUMER_ERROR_BAD_TIER:
-			am_rest_bad_request (error, cause->message);
-			return FALSE;
-		case AM_CONSUMER_ERROR_APP_EXISTS:
-		case AM_CONSUMER_ERROR_SUB_EXISTS:
-		case AM_CONSUMER_ERROR_USER_EXISTS:
-			g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_EXISTS,
-					     cause->message);
-			return FALSE;
-		case AM_CONSUMER_ERROR_SUB_BLOCKED:
-		case AM_CONSUMER_ERROR_KEYS_EXIST:
-			g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_CONFLICT,
-					     cause->message);
-			return FALSE;
-		case AM_CONSUMER_ERROR_FAILED:
-			break;
-		}
-	}
-	g_propagate_error (error, g_error_copy (cause));
-	return FALSE;
-}
 
 /* The caller's subscriber row, made on its first call (NULL: anonymous). */
 static AmSubscriber *
@@ -139,47 +66,17 @@ store_roles (AmStoreCtx *ctx, AmRestCall *call, GError **error)
 	return am_userstore_get_roles (ctx->us, user, error);
 }
 
-/* An API by UUID or provider-name-version; 404 when there is none. */
-static AmApi *
-store_find_api (StoreDb *s, const char *id, GError **error)
-{
-	g_autoptr (GError) local = NULL;
-	AmApi *api = am_api_store_get (s->apis, s->reg, s->am, id, &local);
-	g_autofree char *provider = NULL, *name = NULL, *version = NULL;
-
-	if (api != NULL)
-		return api;
-	if (!g_error_matches (local, AM_API_STORE_ERROR, AM_API_STORE_ERROR_NOT_FOUND) &&
-	    !g_error_matches (local, AM_REGISTRY_ERROR, AM_REGISTRY_ERROR_NOT_FOUND)) {
-		g_propagate_error (error, g_steal_pointer (&local));
-		return NULL;
-	}
-	if (am_api_identifier_parse (id, &provider, &name, &version)) {
-		g_clear_error (&local);
-		api = am_api_store_get_by_identifier (s->apis, s->reg, s->am, provider, name,
-						      version, &local);
-		if (api != NULL)
-			return api;
-		if (!g_error_matches (local, AM_API_STORE_ERROR, AM_API_STORE_ERROR_NOT_FOUND) &&
-		    !g_error_matches (local, AM_REGISTRY_ERROR, AM_REGISTRY_ERROR_NOT_FOUND)) {
-			g_propagate_error (error, g_steal_pointer (&local));
-			return NULL;
-		}
-	}
-	am_rest_not_found (error, "API", id);
-	return NULL;
-}
-
 /* An API the caller may read (GET /apis/{id}): 404 unknown, 403 hidden. */
 static AmApi *
-store_readable_api (StoreDb *s, AmRestCall *call, const char *id, GError **error)
+store_readable_api (AmStoreCtx *ctx, AmApimgtDb *s, AmRestCall *call, const char *id,
+		    GError **error)
 {
-	g_autoptr (AmApi) api = store_find_api (s, id, error);
+	g_autoptr (AmApi) api = am_apimgt_db_find_api (s, id, error);
 	g_auto (GStrv) roles = NULL;
 
 	if (api == NULL)
 		return NULL;
-	roles = store_roles (s->ctx, call, error);
+	roles = store_roles (ctx, call, error);
 	if (roles == NULL)
 		return NULL;
 	if (!am_store_status_readable (api->status) ||
@@ -190,16 +87,10 @@ store_readable_api (StoreDb *s, AmRestCall *call, const char *id, GError **error
 	return g_steal_pointer (&api);
 }
 
-/* "?query=<q>&limit=%limit&offset=%offset" with @q escaped. */
-static char *
-store_list_url (const char *resource, const char *extra_name, const char *extra_value)
+static JsonNode *
+store_api_info_item (gconstpointer api, gconstpointer data)
 {
-	g_autofree char *q = g_uri_escape_string (extra_value != NULL ? extra_value : "", NULL,
-						  FALSE);
-
-	if (extra_name == NULL)
-		return g_strdup_printf ("%s?limit=%%limit&offset=%%offset", resource);
-	return g_strdup_printf ("%s?limit=%%limit&offset=%%offset&%s=%s", resource, extra_name, q);
+	return am_store_api_info_json (api);
 }
 
 /* ---- /apis ---- */
@@ -209,18 +100,17 @@ get_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmStoreCtx *ctx = data;
 	const char *query = am_rest_call_query (call, "query");
-	g_auto (StoreDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (GPtrArray) all = NULL;
 	g_autoptr (GPtrArray) shown = g_ptr_array_new ();
 	g_autoptr (AmSubscriber) owner = NULL;
 	g_auto (GStrv) roles = NULL;
 	g_autoptr (GError) local = NULL;
 	g_autofree char *url = NULL;
-	JsonArray *items;
 	gint64 limit, offset;
 
 	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
-	    !store_db_open (&s, ctx, conn, error))
+	    !am_apimgt_db_open (&s, ctx->reg_db, conn, FALSE, error))
 		return NULL;
 	if (am_rest_call_user (call) != NULL && (owner = store_owner (call, conn, error)) == NULL)
 		return NULL;
@@ -243,27 +133,23 @@ get_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 					  (const char *const *) roles))
 			g_ptr_array_add (shown, api);
 	}
-	items = json_array_new ();
-	for (gint64 i = offset; i < (gint64) shown->len && i < offset + limit; i++)
-		json_array_add_element (items,
-					am_store_api_info_json (g_ptr_array_index (shown, i)));
-	url = store_list_url ("/apis", "query", query);
-	return am_rest_list (items, url, offset, limit, shown->len);
+	url = am_apimgt_rest_list_url ("/apis", "query", query);
+	return am_rest_list_slice (shown, offset, limit, store_api_info_item, NULL, url);
 }
 
 static JsonNode *
 get_api (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmStoreCtx *ctx = data;
-	g_auto (StoreDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) api = NULL;
 	g_autoptr (AmSubscriber) owner = NULL;
 
-	if (!store_db_open (&s, ctx, conn, error))
+	if (!am_apimgt_db_open (&s, ctx->reg_db, conn, FALSE, error))
 		return NULL;
 	if (am_rest_call_user (call) != NULL && (owner = store_owner (call, conn, error)) == NULL)
 		return NULL;
-	api = store_readable_api (&s, call, am_rest_call_param (call, "apiId"), error);
+	api = store_readable_api (ctx, &s, call, am_rest_call_param (call, "apiId"), error);
 	if (api == NULL)
 		return NULL;
 	return am_store_api_json (api, ctx->apim);
@@ -314,14 +200,14 @@ get_api_swagger (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error
 {
 	AmStoreCtx *ctx = data;
 	const char *id = am_rest_call_param (call, "apiId");
-	g_auto (StoreDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmApi) api = NULL;
 	g_autoptr (GBytes) body = NULL;
 	char *text;
 
-	if (!store_db_open (&s, ctx, conn, error))
+	if (!am_apimgt_db_open (&s, ctx->reg_db, conn, FALSE, error))
 		return NULL;
-	api = store_readable_api (&s, call, id, error);
+	api = store_readable_api (ctx, &s, call, id, error);
 	if (api == NULL)
 		return NULL;
 	if (api->swagger == NULL) {
@@ -364,28 +250,24 @@ store_app_spec (AmRestCall *call, AmApplicationSpec *spec, GError **error)
 	o = json_node_get_object (body);
 	for (guint i = 0; i < G_N_ELEMENTS (fields); i++) {
 		JsonNode *n = json_object_get_member (o, fields[i].member);
-		g_autofree char *code = g_strdup_printf ("400_%s", fields[i].member);
-		g_autofree char *msg = NULL;
+		const char *why;
 
 		if (n == NULL || JSON_NODE_HOLDS_NULL (n)) {
 			if (!fields[i].required)
 				continue;
-			msg = g_strdup_printf ("%s: may not be null", fields[i].member);
+			why = "may not be null";
 		} else if (json_node_get_value_type (n) != G_TYPE_STRING) {
-			msg = g_strdup_printf ("%s: must be a string", fields[i].member);
+			why = "must be a string";
 		} else {
 			*fields[i].field = json_node_get_string (n);
 			continue;
 		}
-		am_rest_call_add_error_item (call, code, msg);
+		am_rest_call_add_invalid (call, fields[i].member, why);
 		n_bad++;
 	}
-	if (n_bad > 0) {
-		g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST,
-				     "Validation Error");
-		return FALSE;
-	}
-	return TRUE;
+	if (n_bad > 0)
+		am_rest_validation_error (error);
+	return n_bad == 0;
 }
 
 static JsonNode *
@@ -423,7 +305,7 @@ get_applications (AmRestCall *call, AmDbConn *conn, gpointer data, GError **erro
 	for (guint i = 0; limit > 0 && i < apps->len; i++)
 		json_array_add_element (
 			items, am_store_application_json (g_ptr_array_index (apps, i), NULL, TRUE));
-	url = store_list_url ("/applications", "query", query);
+	url = am_apimgt_rest_list_url ("/applications", "query", query);
 	return am_rest_list (items, url, offset, limit, total);
 }
 
@@ -449,7 +331,7 @@ post_applications (AmRestCall *call, AmDbConn *conn, gpointer data, GError **err
 				     spec.name);
 			return NULL;
 		}
-		return store_consumer_error (error, local, "application", spec.name), NULL;
+		return am_apimgt_consumer_error (error, local, "application", spec.name), NULL;
 	}
 	location = g_strdup_printf ("/applications/%s", app->uuid);
 	am_rest_call_set_created (call, location);
@@ -468,7 +350,7 @@ get_application (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error
 		return NULL;
 	app = am_consumer_app_get (conn, owner, id, &local);
 	if (app == NULL)
-		return store_consumer_error (error, local, "application", id), NULL;
+		return am_apimgt_consumer_error (error, local, "application", id), NULL;
 	return store_app_with_keys (conn, app, error);
 }
 
@@ -494,7 +376,7 @@ put_application (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error
 				     spec.name);
 			return NULL;
 		}
-		return store_consumer_error (error, local, "application", id), NULL;
+		return am_apimgt_consumer_error (error, local, "application", id), NULL;
 	}
 	return store_app_with_keys (conn, app, error);
 }
@@ -510,7 +392,7 @@ delete_application (AmRestCall *call, AmDbConn *conn, gpointer data, GError **er
 	if (owner == NULL)
 		return NULL;
 	if (!am_consumer_app_delete (ctx->km, conn, owner, id, &local))
-		return store_consumer_error (error, local, "application", id), NULL;
+		return am_apimgt_consumer_error (error, local, "application", id), NULL;
 	am_km_cache_clear (ctx->km);
 	return NULL;
 }
@@ -526,21 +408,16 @@ post_generate_keys (AmRestCall *call, AmDbConn *conn, gpointer data, GError **er
 	g_autoptr (AmAppKey) key = NULL;
 	g_autoptr (GError) local = NULL;
 
-	if (id == NULL || *id == '\0') {
-		am_rest_call_add_error_item (call, "400_applicationId",
-					     "applicationId: may not be null");
-		g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST,
-				     "Validation Error");
-		return NULL;
-	}
-	if (!am_store_key_request_parse (am_rest_call_json (call), &req, call, error))
+	if (!am_rest_call_require_query (call, (const char *const[]) { "applicationId", NULL },
+					 error) ||
+	    !am_store_key_request_parse (am_rest_call_json (call), &req, call, error))
 		return NULL;
 	owner = store_owner (call, conn, error);
 	if (owner == NULL)
 		return NULL;
 	app = am_consumer_app_get (conn, owner, id, &local);
 	if (app == NULL)
-		return store_consumer_error (error, local, "application", id), NULL;
+		return am_apimgt_consumer_error (error, local, "application", id), NULL;
 	key = am_consumer_app_generate_keys (ctx->km, conn, owner, app, &req.req, &local);
 	if (key == NULL) {
 		if (g_error_matches (local, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_KEYS_EXIST)) {
@@ -548,7 +425,7 @@ post_generate_keys (AmRestCall *call, AmDbConn *conn, gpointer data, GError **er
 				     "Keys already generated for the application %s", id);
 			return NULL;
 		}
-		return store_consumer_error (error, local, "application", id), NULL;
+		return am_apimgt_consumer_error (error, local, "application", id), NULL;
 	}
 	return am_store_app_key_json (key);
 }
@@ -562,7 +439,7 @@ store_sub_page (GPtrArray *subs, gint64 offset, gint64 limit, const char *url, g
 
 	for (guint i = 0; i < subs->len; i++)
 		json_array_add_element (items,
-					am_store_subscription_json (g_ptr_array_index (subs, i)));
+					am_apimgt_subscription_json (g_ptr_array_index (subs, i)));
 	return am_rest_list (items, url, offset, limit, total);
 }
 
@@ -592,7 +469,7 @@ get_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **err
 		guint total = 0;
 
 		if (app == NULL)
-			return store_consumer_error (error, local, "application", app_id), NULL;
+			return am_apimgt_consumer_error (error, local, "application", app_id), NULL;
 		subs = am_consumer_sub_list_by_app (conn, app->id, MIN (offset, STORE_MAX_LIST),
 						    limit == 0 ? 1 : MIN (limit, STORE_MAX_LIST),
 						    &total, error);
@@ -600,18 +477,17 @@ get_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **err
 			return NULL;
 		if (limit == 0)
 			g_ptr_array_set_size (subs, 0);
-		url = store_list_url ("/subscriptions", "applicationId", app_id);
+		url = am_apimgt_rest_list_url ("/subscriptions", "applicationId", app_id);
 		return store_sub_page (subs, offset, limit, url, total);
 	} else {
-		g_auto (StoreDb) s = { 0 };
+		g_auto (AmApimgtDb) s = { 0 };
 		g_autoptr (AmApi) api = NULL;
 		g_autoptr (GPtrArray) subs = NULL;
 		g_autoptr (GPtrArray) mine = g_ptr_array_new ();
-		g_autoptr (GPtrArray) page = g_ptr_array_new ();
 
-		if (!store_db_open (&s, ctx, conn, error))
+		if (!am_apimgt_db_open (&s, ctx->reg_db, conn, FALSE, error))
 			return NULL;
-		api = store_readable_api (&s, call, api_id, error);
+		api = store_readable_api (ctx, &s, call, api_id, error);
 		if (api == NULL)
 			return NULL;
 		subs = am_consumer_sub_list_by_api (conn, api->db_id, 0, 0, NULL, error);
@@ -624,10 +500,9 @@ get_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **err
 			if (sub->subscriber_id == owner->id)
 				g_ptr_array_add (mine, sub);
 		}
-		for (gint64 i = offset; i < (gint64) mine->len && i < offset + limit; i++)
-			g_ptr_array_add (page, g_ptr_array_index (mine, i));
-		url = store_list_url ("/subscriptions", "apiId", api_id);
-		return store_sub_page (page, offset, limit, url, mine->len);
+		url = am_apimgt_rest_list_url ("/subscriptions", "apiId", api_id);
+		return am_rest_list_slice (mine, offset, limit, am_apimgt_rest_subscription_item,
+					   NULL, url);
 	}
 }
 
@@ -638,7 +513,7 @@ post_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **er
 	JsonNode *body = am_rest_call_json (call);
 	const char *names[] = { "tier", "apiIdentifier", "applicationId" };
 	const char *values[G_N_ELEMENTS (names)] = { NULL };
-	g_auto (StoreDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (AmSubscriber) owner = NULL;
 	g_autoptr (AmApplication) app = NULL;
 	g_autoptr (AmApi) api = NULL;
@@ -658,25 +533,19 @@ post_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **er
 		    *json_node_get_string (n) != '\0') {
 			values[i] = json_node_get_string (n);
 		} else {
-			g_autofree char *code = g_strdup_printf ("400_%s", names[i]);
-			g_autofree char *msg = g_strdup_printf ("%s: may not be null", names[i]);
-
-			am_rest_call_add_error_item (call, code, msg);
+			am_rest_call_add_invalid (call, names[i], "may not be null");
 			n_bad++;
 		}
 	}
-	if (n_bad > 0) {
-		g_set_error_literal (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST,
-				     "Validation Error");
-		return NULL;
-	}
+	if (n_bad > 0)
+		return am_rest_validation_error (error), NULL;
 	owner = store_owner (call, conn, error);
-	if (owner == NULL || !store_db_open (&s, ctx, conn, error))
+	if (owner == NULL || !am_apimgt_db_open (&s, ctx->reg_db, conn, FALSE, error))
 		return NULL;
 	app = am_consumer_app_get (conn, owner, values[2], &local);
 	if (app == NULL)
-		return store_consumer_error (error, local, "application", values[2]), NULL;
-	api = store_readable_api (&s, call, values[1], error);
+		return am_apimgt_consumer_error (error, local, "application", values[2]), NULL;
+	api = store_readable_api (ctx, &s, call, values[1], error);
 	if (api == NULL)
 		return NULL;
 	if (g_strcmp0 (api->status, "PUBLISHED") != 0) {
@@ -694,12 +563,12 @@ post_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **er
 				     values[1], app->name);
 			return NULL;
 		}
-		return store_consumer_error (error, local, "subscription", values[1]), NULL;
+		return am_apimgt_consumer_error (error, local, "subscription", values[1]), NULL;
 	}
 	am_km_cache_clear (ctx->km);
 	location = g_strdup_printf ("/subscriptions/%s", sub->uuid);
 	am_rest_call_set_created (call, location);
-	return am_store_subscription_json (sub);
+	return am_apimgt_subscription_json (sub);
 }
 
 static JsonNode *
@@ -714,8 +583,8 @@ get_subscription (AmRestCall *call, AmDbConn *conn, gpointer data, GError **erro
 		return NULL;
 	sub = am_consumer_sub_get (conn, owner, id, &local);
 	if (sub == NULL)
-		return store_consumer_error (error, local, "subscription", id), NULL;
-	return am_store_subscription_json (sub);
+		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
+	return am_apimgt_subscription_json (sub);
 }
 
 static JsonNode *
@@ -729,79 +598,27 @@ delete_subscription (AmRestCall *call, AmDbConn *conn, gpointer data, GError **e
 	if (owner == NULL)
 		return NULL;
 	if (!am_consumer_sub_delete (conn, owner, id, &local))
-		return store_consumer_error (error, local, "subscription", id), NULL;
+		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
 	am_km_cache_clear (ctx->km);
 	return NULL;
 }
 
 /* ---- /tiers, /tags ---- */
 
-/* The Store's tier levels: "api" = subscription tiers, "application". */
-static gboolean
-store_tier_level (const char *text, AmTierLevel *level, GError **error)
-{
-	if (g_strcmp0 (text, "api") == 0)
-		*level = AM_TIER_LEVEL_SUBSCRIPTION;
-	else if (g_strcmp0 (text, "application") == 0)
-		*level = AM_TIER_LEVEL_APPLICATION;
-	else {
-		g_autofree char *msg = g_strdup_printf (
-			"tierLevel '%s' is invalid: it must be api or application", text);
-
-		am_rest_bad_request (error, msg);
-		return FALSE;
-	}
-	return TRUE;
-}
-
 static JsonNode *
 get_tiers (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmStoreCtx *ctx = data;
-	const char *level_text = am_rest_call_param (call, "tierLevel");
-	g_autoptr (GPtrArray) tiers = NULL;
-	g_autofree char *url = NULL;
-	JsonArray *items;
-	AmTierLevel level;
-	gint64 limit, offset;
 
-	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
-	    !store_tier_level (level_text, &level, error))
-		return NULL;
-	tiers = am_tiers_list (conn, level, am_rest_call_tenant_id (call),
-			       ctx->apim != NULL ? ctx->apim->unlimited_tier : TRUE, error);
-	if (tiers == NULL)
-		return NULL;
-	items = json_array_new ();
-	for (gint64 i = offset; i < (gint64) tiers->len && i < offset + limit; i++)
-		json_array_add_element (
-			items, am_store_tier_json (g_ptr_array_index (tiers, i), level_text));
-	url = g_strdup_printf ("/tiers/%s?limit=%%limit&offset=%%offset", level_text);
-	return am_rest_list (items, url, offset, limit, tiers->len);
+	return am_apimgt_rest_get_tiers (call, conn, ctx->apim, AM_APIMGT_STORE, error);
 }
 
 static JsonNode *
 get_tier (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmStoreCtx *ctx = data;
-	const char *level_text = am_rest_call_param (call, "tierLevel");
-	const char *name = am_rest_call_param (call, "tierName");
-	g_autoptr (AmTier) tier = NULL;
-	g_autoptr (GError) local = NULL;
-	AmTierLevel level;
 
-	if (!store_tier_level (level_text, &level, error))
-		return NULL;
-	tier = am_tiers_get (conn, level, am_rest_call_tenant_id (call), name,
-			     ctx->apim != NULL ? ctx->apim->unlimited_tier : TRUE, &local);
-	if (tier == NULL) {
-		if (g_error_matches (local, AM_TIERS_ERROR, AM_TIERS_ERROR_NOT_FOUND))
-			am_rest_not_found (error, "tier", name);
-		else
-			g_propagate_error (error, g_steal_pointer (&local));
-		return NULL;
-	}
-	return am_store_tier_json (tier, level_text);
+	return am_apimgt_rest_get_tier (call, conn, ctx->apim, AM_APIMGT_STORE, error);
 }
 
 /* TagList {count, next, previous, list [{name, weight}]}: the tags of the
@@ -810,7 +627,7 @@ static JsonNode *
 get_tags (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmStoreCtx *ctx = data;
-	g_auto (StoreDb) s = { 0 };
+	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (GPtrArray) all = NULL;
 	g_autoptr (GHashTable) weights = g_hash_table_new (g_str_hash, g_str_equal);
 	g_autoptr (GList) names = NULL;
@@ -819,7 +636,7 @@ get_tags (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 	gint64 limit, offset, i = 0;
 
 	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
-	    !store_db_open (&s, ctx, conn, error))
+	    !am_apimgt_db_open (&s, ctx->reg_db, conn, FALSE, error))
 		return NULL;
 	roles = store_roles (ctx, call, error);
 	if (roles == NULL)

@@ -6,8 +6,9 @@
  * Store's self sign-up.
  *
  *   am-store-json.c    the REST objects as the 2.x Store writes them (APIInfo,
- *                      API with endpointURLs, Application, ApplicationKey,
- *                      Subscription, Tier, Tag) and the visibility rules
+ *                      API with endpointURLs, Application, ApplicationKey)
+ *                      and the visibility rules; Subscription and Tier are
+ *                      am-apimgt-json.c's
  *   am-store-rest.c    the route table and its handlers
  *   am-store-signup.c  /services/UserRegistrationAdminService (addUser,
  *                      isUserExist, isAddUserEnabled)
@@ -19,6 +20,7 @@
 
 #include "am-api.h"
 #include "am-apim-conf.h"
+#include "am-apimgt-json.h"
 #include "am-consumer.h"
 #include "am-km.h"
 #include "am-mgmt.h"
@@ -73,11 +75,8 @@ JsonNode *am_store_application_json (const AmApplication *app, GPtrArray *keys, 
 /* ApplicationKey {consumerKey, consumerSecret, supportedGrantTypes,
  * keyState, keyType, token {accessToken, tokenScopes, validityTime}}. */
 JsonNode *am_store_app_key_json (const AmAppKey *key);
-/* Subscription {subscriptionId, applicationId, apiIdentifier, tier, status}. */
-JsonNode *am_store_subscription_json (const AmSubscription *sub);
-/* Tier {name, description, tierLevel, attributes, requestCount, unitTime,
- * tierPlan, stopOnQuotaReach}; @rest_level "api" or "application". */
-JsonNode *am_store_tier_json (const AmTier *tier, const char *rest_level);
+/* Subscription and Tier: am_apimgt_subscription_json, am_apimgt_tier_json
+ * (AM_APIMGT_STORE: no timeUnit). */
 
 /* An ApplicationKeyGenerateRequest; the strings point into @body. */
 typedef struct {

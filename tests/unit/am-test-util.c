@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Helpers shared by the unit tests: temporary trees, databases, settings. */
+/* Helpers shared by the unit tests: temporary trees, databases, settings,
+ * JSON texts, gateway environments. */
 #include "config.h"
 
 #include "am-test-util.h"
 
 #include <glib/gstdio.h>
+
+#include "am-rest.h"
 
 void
 am_test_rm_rf (const char *path)
@@ -96,4 +99,45 @@ am_test_core_conf (AmCoreConf *core)
 	core->everyone_role = "everyone";
 	core->username_regex = "^[\\S]{3,30}$";
 	core->password_regex = "^[\\S]{5,30}$";
+}
+
+char *
+am_test_text (JsonNode *node)
+{
+	g_autoptr (JsonNode) owned = node;
+
+	return am_rest_json_text (owned);
+}
+
+JsonNode *
+am_test_parse (const char *text)
+{
+	g_autoptr (JsonParser) p = json_parser_new ();
+
+	g_assert_true (json_parser_load_from_data (p, text, -1, NULL));
+	return json_node_copy (json_parser_get_root (p));
+}
+
+AmEnvironmentConf *
+am_test_env_new (const char *name, int type, const char *endpoints)
+{
+	AmEnvironmentConf *e = g_new0 (AmEnvironmentConf, 1);
+
+	e->name = g_strdup (name);
+	e->type = type;
+	e->api_console = TRUE;
+	e->server_url = g_strdup ("https://localhost:9443/services/");
+	e->gateway_endpoints = g_strsplit (endpoints, ",", -1);
+	return e;
+}
+
+void
+am_test_env_free (gpointer env)
+{
+	AmEnvironmentConf *e = env;
+
+	g_free (e->name);
+	g_free (e->server_url);
+	g_strfreev (e->gateway_endpoints);
+	g_free (e);
 }

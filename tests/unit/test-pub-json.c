@@ -2,67 +2,28 @@
 /* The Publisher REST objects (am-pub-json.c): member names and order as the
  * 2.x Publisher v0.11 writes them, the context without its version, the
  * API object read back into the model (round trip), WSO2's validation
- * failures, Environment / Tier / Subscription / Application, and the
- * failedGateways map. */
+ * failures, Environment / Tier (with timeUnit) / Application, and the
+ * failedGateways map; the Subscription object is test-store-json's. */
 #include "config.h"
 
 #include <string.h>
 
+#include "am-test-util.h"
+#include "am-apimgt-rest.h"
 #include "am-pub-gateway.h"
 #include "am-publisher.h"
-
-static char *
-text_of (JsonNode *node)
-{
-	g_autoptr (JsonNode) owned = node;
-
-	return am_rest_json_text (owned);
-}
-
-static JsonNode *
-parse (const char *text)
-{
-	g_autoptr (JsonParser) p = json_parser_new ();
-
-	g_assert_true (json_parser_load_from_data (p, text, -1, NULL));
-	return json_node_copy (json_parser_get_root (p));
-}
-
-static AmEnvironmentConf *
-env_new (const char *name, int type, const char *endpoints)
-{
-	AmEnvironmentConf *e = g_new0 (AmEnvironmentConf, 1);
-
-	e->name = g_strdup (name);
-	e->type = type;
-	e->api_console = TRUE;
-	e->server_url = g_strdup ("https://localhost:9443/services/");
-	e->gateway_endpoints = g_strsplit (endpoints, ",", -1);
-	return e;
-}
-
-static void
-env_free (gpointer p)
-{
-	AmEnvironmentConf *e = p;
-
-	g_free (e->name);
-	g_free (e->server_url);
-	g_strfreev (e->gateway_endpoints);
-	g_free (e);
-}
 
 static AmApimConf *
 sample_apim (void)
 {
 	AmApimConf *apim = g_new0 (AmApimConf, 1);
 
-	apim->environments = g_ptr_array_new_with_free_func (env_free);
+	apim->environments = g_ptr_array_new_with_free_func (am_test_env_free);
 	g_ptr_array_add (apim->environments,
-			 env_new ("Production and Sandbox", AM_ENV_HYBRID,
-				  "http://gw.example:8280 , https://gw.example:8243"));
+			 am_test_env_new ("Production and Sandbox", AM_ENV_HYBRID,
+					  "http://gw.example:8280 , https://gw.example:8243"));
 	g_ptr_array_add (apim->environments,
-			 env_new ("Second", AM_ENV_PRODUCTION, "https://gw2.example:8243"));
+			 am_test_env_new ("Second", AM_ENV_PRODUCTION, "https://gw2.example:8243"));
 	return apim;
 }
 
@@ -133,7 +94,7 @@ static void
 test_create_round_trip (void)
 {
 	g_autoptr (AmApimConf) apim = sample_apim ();
-	g_autoptr (JsonNode) body = parse (full_body ());
+	g_autoptr (JsonNode) body = am_test_parse (full_body ());
 	g_autoptr (AmApi) api = am_api_new ();
 	g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (GError) error = NULL;
@@ -187,24 +148,24 @@ test_create_round_trip (void)
 	g_assert_cmpstr (json_object_get_string_member (o, "gatewayEnvironments"), ==,
 			 "Second,Production and Sandbox");
 	g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, "CREATED");
-	text = text_of (json_node_copy (json_object_get_member (o, "maxTps")));
+	text = am_test_text (json_node_copy (json_object_get_member (o, "maxTps")));
 	g_assert_cmpstr (text, ==, "{\"production\":100,\"sandbox\":null}");
 	g_clear_pointer (&text, g_free);
 	/* the password never goes out */
-	text = text_of (json_node_copy (json_object_get_member (o, "endpointSecurity")));
+	text = am_test_text (json_node_copy (json_object_get_member (o, "endpointSecurity")));
 	g_assert_cmpstr (text, ==, "{\"type\":\"basic\",\"username\":\"u\",\"password\":\"\"}");
 	g_clear_pointer (&text, g_free);
-	text = text_of (json_node_copy (json_object_get_member (o, "sequences")));
+	text = am_test_text (json_node_copy (json_object_get_member (o, "sequences")));
 	g_assert_cmpstr (text, ==, "[{\"name\":\"log_in\",\"config\":null,\"type\":\"in\"}]");
 	g_clear_pointer (&text, g_free);
-	text = text_of (json_node_copy (json_object_get_member (o, "corsConfiguration")));
+	text = am_test_text (json_node_copy (json_object_get_member (o, "corsConfiguration")));
 	g_assert_cmpstr (text, ==,
 			 "{\"corsConfigurationEnabled\":true,\"accessControlAllowOrigins\":[\"*\"],"
 			 "\"accessControlAllowCredentials\":false,"
 			 "\"accessControlAllowHeaders\":[\"authorization\"],"
 			 "\"accessControlAllowMethods\":[\"GET\"]}");
 	g_clear_pointer (&text, g_free);
-	text = text_of (json_node_copy (json_object_get_member (o, "businessInformation")));
+	text = am_test_text (json_node_copy (json_object_get_member (o, "businessInformation")));
 	g_assert_cmpstr (text, ==,
 			 "{\"businessOwner\":\"Jane\",\"businessOwnerEmail\":\"jane@example.com\","
 			 "\"technicalOwner\":null,\"technicalOwnerEmail\":null}");
@@ -228,7 +189,7 @@ static void
 test_create_defaults (void)
 {
 	g_autoptr (AmApimConf) apim = sample_apim ();
-	g_autoptr (JsonNode) body = parse (
+	g_autoptr (JsonNode) body = am_test_parse (
 		"{\"name\":\"A\",\"context\":\"/a\",\"version\":\"2\",\"tiers\":[\"Gold\"],"
 		"\"isDefaultVersion\":false,\"transport\":[\"http\",\"HTTPS\"],"
 		"\"endpointConfig\":\"{}\",\"visibility\":\"public\",\"type\":\"HTTP\"}");
@@ -247,7 +208,7 @@ test_create_defaults (void)
 
 	/* "none": on no gateway */
 	g_clear_pointer (&body, json_node_unref);
-	body = parse ("{\"gatewayEnvironments\":\"Second,none\"}");
+	body = am_test_parse ("{\"gatewayEnvironments\":\"Second,none\"}");
 	g_assert_true (am_pub_api_from_json (body, api, FALSE, apim, NULL, &error));
 	g_assert_null (api->gateway_environments[0]);
 }
@@ -275,7 +236,7 @@ test_validation (void)
 	g_autoptr (GError) error = NULL;
 
 	/* every required member missing */
-	body = parse ("{\"description\":\"x\"}");
+	body = am_test_parse ("{\"description\":\"x\"}");
 	g_assert_false (am_pub_api_from_json (body, api, TRUE, apim, items, &error));
 	g_assert_error (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST);
 	g_assert_cmpstr (error->message, ==, "Validation Error");
@@ -287,10 +248,11 @@ test_validation (void)
 	g_clear_error (&error);
 	g_ptr_array_set_size (items, 0);
 	g_clear_pointer (&body, json_node_unref);
-	body = parse ("{\"visibility\":\"SECRET\",\"type\":\"SOAP\",\"transport\":[\"ftp\"],"
-		      "\"endpointConfig\":\"not json\",\"gatewayEnvironments\":\"Nowhere\","
-		      "\"context\":\"/ends/\",\"isDefaultVersion\":\"yes\",\"tiers\":\"Gold\","
-		      "\"apiDefinition\":\"{}\",\"maxTps\":{\"production\":-1}}");
+	body = am_test_parse (
+		"{\"visibility\":\"SECRET\",\"type\":\"SOAP\",\"transport\":[\"ftp\"],"
+		"\"endpointConfig\":\"not json\",\"gatewayEnvironments\":\"Nowhere\","
+		"\"context\":\"/ends/\",\"isDefaultVersion\":\"yes\",\"tiers\":\"Gold\","
+		"\"apiDefinition\":\"{}\",\"maxTps\":{\"production\":-1}}");
 	g_assert_false (am_pub_api_from_json (body, api, FALSE, apim, items, &error));
 	assert_codes (items, "400_context 400_isDefaultVersion 400_type 400_transport 400_tiers "
 			     "400_maxTps.production 400_visibility 400_endpointConfig "
@@ -303,7 +265,7 @@ test_validation (void)
 	/* Jackson's unknown property */
 	g_clear_error (&error);
 	g_clear_pointer (&body, json_node_unref);
-	body = parse ("{\"name\":\"A\",\"colour\":\"red\"}");
+	body = am_test_parse ("{\"name\":\"A\",\"colour\":\"red\"}");
 	g_assert_false (am_pub_api_from_json (body, api, FALSE, apim, NULL, &error));
 	g_assert_error (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST);
 	g_assert_cmpstr (error->message, ==, "Unrecognized property 'colour'");
@@ -311,21 +273,21 @@ test_validation (void)
 	/* not an object */
 	g_clear_error (&error);
 	g_clear_pointer (&body, json_node_unref);
-	body = parse ("[1]");
+	body = am_test_parse ("[1]");
 	g_assert_false (am_pub_api_from_json (body, api, FALSE, apim, NULL, &error));
 	g_assert_cmpstr (error->message, ==, AM_REST_MALFORMED_BODY);
 }
 
 static void
-test_environment_tier_sub_app (void)
+test_environment_tier_app (void)
 {
 	g_autoptr (AmApimConf) apim = sample_apim ();
-	g_autofree char *env = text_of (am_pub_environment_json (apim->environments->pdata[0]));
-	g_autofree char *env2 = text_of (am_pub_environment_json (apim->environments->pdata[1]));
+	GPtrArray *envs = apim->environments;
+	g_autofree char *env = am_test_text (am_pub_environment_json (envs->pdata[0]));
+	g_autofree char *env2 = am_test_text (am_pub_environment_json (envs->pdata[1]));
 	AmTier tier = { 0 };
-	AmSubscription sub = { 0 };
 	AmApplication app = { 0 };
-	g_autofree char *tier_text = NULL, *sub_text = NULL, *app_text = NULL;
+	g_autofree char *tier_text = NULL, *app_text = NULL;
 
 	g_assert_cmpstr (env, ==,
 			 "{\"name\":\"Production and Sandbox\",\"type\":\"hybrid\","
@@ -342,33 +304,46 @@ test_environment_tier_sub_app (void)
 	tier.time_unit = "min";
 	tier.tier_plan = "FREE";
 	tier.stop_on_quota_reach = TRUE;
-	tier_text = text_of (am_pub_tier_json (&tier, "api"));
+	tier_text = am_test_text (am_apimgt_tier_json (&tier, "api", AM_APIMGT_PUBLISHER));
 	g_assert_cmpstr (tier_text, ==,
 			 "{\"name\":\"Gold\",\"description\":\"Allows 5000 requests per minute\","
 			 "\"tierLevel\":\"api\",\"attributes\":{},\"requestCount\":5000,"
 			 "\"unitTime\":1,\"timeUnit\":\"min\",\"tierPlan\":\"FREE\","
 			 "\"stopOnQuotaReach\":true}");
 
-	sub.uuid = "s1";
-	sub.application_uuid = "a1";
-	sub.api_identifier = "admin-PizzaShackAPI-1.0.0";
-	sub.tier = "Gold";
-	sub.status = "BLOCKED";
-	sub_text = text_of (am_pub_subscription_json (&sub));
-	g_assert_cmpstr (sub_text, ==,
-			 "{\"subscriptionId\":\"s1\",\"applicationId\":\"a1\","
-			 "\"apiIdentifier\":\"admin-PizzaShackAPI-1.0.0\",\"tier\":\"Gold\","
-			 "\"status\":\"BLOCKED\"}");
-
 	app.uuid = "a1";
 	app.name = "App";
 	app.subscriber = "bob";
 	app.tier = "Unlimited";
 	app.group_id = "";
-	app_text = text_of (am_pub_application_json (&app));
+	app_text = am_test_text (am_pub_application_json (&app));
 	g_assert_cmpstr (app_text, ==,
 			 "{\"applicationId\":\"a1\",\"name\":\"App\",\"subscriber\":\"bob\","
 			 "\"throttlingTier\":\"Unlimited\",\"description\":null,\"groupId\":\"\"}");
+}
+
+/* /tiers/{tierLevel}: "resource" is the Publisher's only. */
+static void
+test_tier_level (void)
+{
+	g_autoptr (GError) error = NULL;
+	AmTierLevel level;
+
+	g_assert_true (am_apimgt_rest_tier_level ("api", AM_APIMGT_STORE, &level, &error));
+	g_assert_cmpint (level, ==, AM_TIER_LEVEL_SUBSCRIPTION);
+	g_assert_true (
+		am_apimgt_rest_tier_level ("application", AM_APIMGT_PUBLISHER, &level, NULL));
+	g_assert_cmpint (level, ==, AM_TIER_LEVEL_APPLICATION);
+	g_assert_true (am_apimgt_rest_tier_level ("resource", AM_APIMGT_PUBLISHER, &level, NULL));
+	g_assert_cmpint (level, ==, AM_TIER_LEVEL_API);
+	g_assert_false (am_apimgt_rest_tier_level ("resource", AM_APIMGT_STORE, &level, &error));
+	g_assert_error (error, AM_REST_ERROR, AM_REST_ERROR_BAD_REQUEST);
+	g_assert_cmpstr (error->message, ==,
+			 "tierLevel 'resource' is invalid: it must be api or application");
+	g_clear_error (&error);
+	g_assert_false (am_apimgt_rest_tier_level ("x", AM_APIMGT_PUBLISHER, &level, &error));
+	g_assert_cmpstr (error->message, ==,
+			 "tierLevel 'x' is invalid: it must be api, application or resource");
 }
 
 static void
@@ -386,7 +361,7 @@ test_failed_gateways (void)
 	g_assert_null (am_pub_failed_gateways_json (NULL, NULL));
 	g_ptr_array_add (published, &bad);
 	g_ptr_array_add (removed, &gone);
-	text = text_of (am_pub_failed_gateways_json (published, removed));
+	text = am_test_text (am_pub_failed_gateways_json (published, removed));
 	g_assert_cmpstr (text, ==,
 			 "{\"PUBLISHED\":{\"Dead\":\"connection refused\"},"
 			 "\"UNPUBLISHED\":{\"Second\":\"HTTP 401\"}}");
@@ -404,7 +379,7 @@ test_info_json (void)
 	api->provider = g_strdup ("admin");
 	api->context = g_strdup ("/n/1");
 	api->context_template = g_strdup ("/n/{version}");
-	text = text_of (am_pub_api_info_json (api));
+	text = am_test_text (am_pub_api_info_json (api));
 	g_assert_cmpstr (text, ==,
 			 "{\"id\":\"i\",\"name\":\"N\",\"description\":null,\"context\":\"/n\","
 			 "\"version\":\"1\",\"provider\":\"admin\",\"status\":\"CREATED\"}");
@@ -419,8 +394,9 @@ main (int argc, char **argv)
 	g_test_add_func ("/pub-json/create-round-trip", test_create_round_trip);
 	g_test_add_func ("/pub-json/create-defaults", test_create_defaults);
 	g_test_add_func ("/pub-json/validation", test_validation);
-	g_test_add_func ("/pub-json/environment-tier-subscription-application",
-			 test_environment_tier_sub_app);
+	g_test_add_func ("/pub-json/environment-tier-application",
+			 test_environment_tier_app);
+	g_test_add_func ("/pub-json/tier-level", test_tier_level);
 	g_test_add_func ("/pub-json/failed-gateways", test_failed_gateways);
 	return g_test_run ();
 }

@@ -330,6 +330,37 @@ test_list_envelope (void)
 			 "\"previous\":\"/apis?limit=2&offset=0&query=\",\"list\":[\"a\",\"b\"]}");
 }
 
+static JsonNode *
+upper_item (gconstpointer item, gconstpointer data)
+{
+	g_autofree char *up = g_ascii_strup (item, -1);
+
+	return json_node_init_string (json_node_alloc (), up);
+}
+
+/* am_rest_list_slice: the page of a whole list; total = its length. */
+static void
+test_list_slice (void)
+{
+	const char *const all[] = { "a", "b", "c", "d", "e" };
+	g_autoptr (GPtrArray) v = g_ptr_array_new ();
+	const char *url = "/x?l=%limit&o=%offset";
+	g_autofree char *mid = NULL, *end = NULL, *none = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+		g_ptr_array_add (v, (gpointer) all[i]);
+	mid = am_test_text (am_rest_list_slice (v, 1, 2, upper_item, NULL, url));
+	g_assert_cmpstr (mid, ==,
+			 "{\"count\":2,\"next\":\"/x?l=2&o=3\",\"previous\":\"/x?l=2&o=0\","
+			 "\"list\":[\"B\",\"C\"]}");
+	end = am_test_text (am_rest_list_slice (v, 4, 25, upper_item, NULL, url));
+	g_assert_cmpstr (end, ==,
+			 "{\"count\":1,\"next\":\"\",\"previous\":\"/x?l=25&o=0\","
+			 "\"list\":[\"E\"]}");
+	none = am_test_text (am_rest_list_slice (v, 9, 25, upper_item, NULL, url));
+	g_assert_cmpstr (none, ==, "{\"count\":0,\"next\":\"\",\"previous\":\"\",\"list\":[]}");
+}
+
 static void
 test_error_dto (void)
 {
@@ -725,6 +756,7 @@ main (int argc, char **argv)
 	g_test_init (&argc, &argv, NULL);
 	g_test_add_func ("/rest/pagination", test_pagination);
 	g_test_add_func ("/rest/list-envelope", test_list_envelope);
+	g_test_add_func ("/rest/list-slice", test_list_slice);
 	g_test_add_func ("/rest/error-dto", test_error_dto);
 	g_test_add ("/rest/routing", Fixture, NULL, fixture_setup, test_routing, fixture_teardown);
 	g_test_add ("/rest/bad-routes", Fixture, NULL, fixture_setup, test_bad_routes,

@@ -7,36 +7,8 @@
 
 #include <string.h>
 
+#include "am-test-util.h"
 #include "am-store.h"
-
-static char *
-text_of (JsonNode *node)
-{
-	g_autoptr (JsonNode) owned = node;
-
-	return am_rest_json_text (owned);
-}
-
-static AmEnvironmentConf *
-env_new (const char *name, int type, const char *endpoints)
-{
-	AmEnvironmentConf *e = g_new0 (AmEnvironmentConf, 1);
-
-	e->name = g_strdup (name);
-	e->type = type;
-	e->gateway_endpoints = g_strsplit (endpoints, ",", -1);
-	return e;
-}
-
-static void
-env_free (gpointer p)
-{
-	AmEnvironmentConf *e = p;
-
-	g_free (e->name);
-	g_strfreev (e->gateway_endpoints);
-	g_free (e);
-}
 
 static AmApi *
 sample_api (void)
@@ -64,12 +36,13 @@ sample_apim (void)
 {
 	AmApimConf *apim = g_new0 (AmApimConf, 1);
 
-	apim->environments = g_ptr_array_new_with_free_func (env_free);
+	apim->environments = g_ptr_array_new_with_free_func (am_test_env_free);
 	g_ptr_array_add (apim->environments,
-			 env_new ("Production and Sandbox", AM_ENV_HYBRID,
-				  "http://gw.example:8280/ , https://gw.example:8243"));
-	g_ptr_array_add (apim->environments, env_new ("Sandbox only", AM_ENV_SANDBOX,
-						      "https://sb.example:9443,http://sb.example:9080"));
+			 am_test_env_new ("Production and Sandbox", AM_ENV_HYBRID,
+					  "http://gw.example:8280/ , https://gw.example:8243"));
+	g_ptr_array_add (apim->environments,
+			 am_test_env_new ("Sandbox only", AM_ENV_SANDBOX,
+					  "https://sb.example:9443,http://sb.example:9080"));
 	return apim;
 }
 
@@ -85,7 +58,7 @@ test_endpoint_urls (void)
 {
 	g_autoptr (AmApi) api = sample_api ();
 	AmApimConf *apim = sample_apim ();
-	g_autofree char *both = text_of (am_store_endpoint_urls_json (api, apim));
+	g_autofree char *both = am_test_text (am_store_endpoint_urls_json (api, apim));
 	g_autofree char *https_only = NULL;
 	g_autofree char *none = NULL;
 
@@ -103,14 +76,14 @@ test_endpoint_urls (void)
 	/* only the transports the API has */
 	g_strfreev (api->transports);
 	api->transports = g_strsplit ("https", ",", -1);
-	https_only = text_of (am_store_endpoint_urls_json (api, apim));
+	https_only = am_test_text (am_store_endpoint_urls_json (api, apim));
 	g_assert_nonnull (strstr (https_only, "\"http\":null,\"https\":\"https://gw.example:8243/"));
 	g_assert_null (strstr (https_only, "http://"));
 
 	/* not published anywhere */
 	g_strfreev (api->gateway_environments);
 	api->gateway_environments = g_strsplit ("none", ",", -1);
-	none = text_of (am_store_endpoint_urls_json (api, apim));
+	none = am_test_text (am_store_endpoint_urls_json (api, apim));
 	g_assert_cmpstr (none, ==, "[]");
 	apim_free (apim);
 }
@@ -120,8 +93,8 @@ test_api_json (void)
 {
 	g_autoptr (AmApi) api = sample_api ();
 	AmApimConf *apim = sample_apim ();
-	g_autofree char *info = text_of (am_store_api_info_json (api));
-	g_autofree char *full = text_of (am_store_api_json (api, apim));
+	g_autofree char *info = am_test_text (am_store_api_info_json (api));
+	g_autofree char *full = am_test_text (am_store_api_json (api, apim));
 
 	g_assert_cmpstr (info, ==,
 			 "{\"id\":\"6e4a9e2f-8a76-4c4b-a7e4-0c2f8e5b7a11\",\"name\":\"PizzaShackAPI\","
@@ -198,12 +171,12 @@ test_application_json (void)
 	g_ptr_array_add (keys, &prod);
 	g_ptr_array_add (keys, &pending);
 
-	info = text_of (am_store_application_json (&app, NULL, TRUE));
+	info = am_test_text (am_store_application_json (&app, NULL, TRUE));
 	g_assert_cmpstr (info, ==,
 			 "{\"applicationId\":\"a1b2\",\"name\":\"DefaultApplication\","
 			 "\"subscriber\":\"admin\",\"throttlingTier\":\"Unlimited\",\"description\":\"d\","
 			 "\"status\":\"APPROVED\",\"groupId\":\"\"}");
-	full = text_of (am_store_application_json (&app, keys, FALSE));
+	full = am_test_text (am_store_application_json (&app, keys, FALSE));
 	g_assert_cmpstr (full, ==,
 			 "{\"applicationId\":\"a1b2\",\"name\":\"DefaultApplication\","
 			 "\"subscriber\":\"admin\",\"throttlingTier\":\"Unlimited\",\"callbackUrl\":null,"
@@ -216,7 +189,7 @@ test_application_json (void)
 	prod.access_token = "tok";
 	prod.validity_time = 3600;
 	prod.token_scopes = (char **) scopes;
-	key = text_of (am_store_app_key_json (&prod));
+	key = am_test_text (am_store_app_key_json (&prod));
 	g_assert_cmpstr (key, ==,
 			 "{\"consumerKey\":\"ck\",\"consumerSecret\":\"cs\",\"supportedGrantTypes\":["
 			 "\"client_credentials\",\"password\"],\"keyState\":\"APPROVED\","
@@ -240,7 +213,7 @@ test_subscription_and_tier_json (void)
 	sub.api_identifier = "admin-PizzaShackAPI-1.0.0";
 	sub.tier = "Gold";
 	sub.status = "UNBLOCKED";
-	s = text_of (am_store_subscription_json (&sub));
+	s = am_test_text (am_apimgt_subscription_json (&sub));
 	g_assert_cmpstr (s, ==,
 			 "{\"subscriptionId\":\"s-1\",\"applicationId\":\"a-1\","
 			 "\"apiIdentifier\":\"admin-PizzaShackAPI-1.0.0\",\"tier\":\"Gold\","
@@ -256,7 +229,7 @@ test_subscription_and_tier_json (void)
 	gold.stop_on_quota_reach = TRUE;
 	gold.attribute_names = names;
 	gold.attribute_values = values;
-	t = text_of (am_store_tier_json (&gold, "api"));
+	t = am_test_text (am_apimgt_tier_json (&gold, "api", AM_APIMGT_STORE));
 	g_assert_cmpstr (t, ==,
 			 "{\"name\":\"Gold\",\"description\":\"Allows 5000 requests per minute\","
 			 "\"tierLevel\":\"api\",\"attributes\":{\"region\":\"EU\"},"
@@ -266,20 +239,11 @@ test_subscription_and_tier_json (void)
 	unlimited.request_count = 2147483647;
 	unlimited.unit_time = 1;
 	unlimited.tier_plan = "FREE";
-	u = text_of (am_store_tier_json (&unlimited, "application"));
+	u = am_test_text (am_apimgt_tier_json (&unlimited, "application", AM_APIMGT_STORE));
 	g_assert_cmpstr (u, ==,
 			 "{\"name\":\"Unlimited\",\"description\":null,\"tierLevel\":\"application\","
 			 "\"attributes\":{},\"requestCount\":2147483647,\"unitTime\":0,"
 			 "\"tierPlan\":\"FREE\",\"stopOnQuotaReach\":false}");
-}
-
-static JsonNode *
-parse (const char *text)
-{
-	g_autoptr (JsonParser) p = json_parser_new ();
-
-	g_assert_true (json_parser_load_from_data (p, text, -1, NULL));
-	return json_node_copy (json_parser_get_root (p));
 }
 
 static void
@@ -287,12 +251,13 @@ test_key_request (void)
 {
 	g_auto (AmStoreKeyRequest) r = { 0 };
 	g_autoptr (GError) error = NULL;
-	g_autoptr (JsonNode) ok = parse (
+	g_autoptr (JsonNode) ok = am_test_parse (
 		"{\"keyType\":\"SANDBOX\",\"validityTime\":\"-1\",\"callbackUrl\":\"\","
 		"\"accessAllowDomains\":[\"ALL\"],\"scopes\":[\"am_application_scope\",\"default\"],"
 		"\"supportedGrantTypes\":[\"client_credentials\"]}");
-	g_autoptr (JsonNode) number = parse ("{\"keyType\":\"PRODUCTION\",\"validityTime\":3600,"
-					     "\"accessAllowDomains\":[\"ALL\"]}");
+	g_autoptr (JsonNode) number = am_test_parse (
+		"{\"keyType\":\"PRODUCTION\",\"validityTime\":3600,"
+		"\"accessAllowDomains\":[\"ALL\"]}");
 	const char *bad[] = {
 		"{\"validityTime\":\"3600\",\"accessAllowDomains\":[\"ALL\"]}",
 		"{\"keyType\":\"TEST\",\"validityTime\":\"3600\",\"accessAllowDomains\":[\"ALL\"]}",
@@ -321,7 +286,7 @@ test_key_request (void)
 	am_store_key_request_clear (&r);
 
 	for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
-		g_autoptr (JsonNode) n = parse (bad[i]);
+		g_autoptr (JsonNode) n = am_test_parse (bad[i]);
 
 		g_clear_error (&error);
 		g_assert_false (am_store_key_request_parse (n, &r, NULL, &error));
