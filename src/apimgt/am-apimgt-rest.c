@@ -82,6 +82,21 @@ am_apimgt_db_find_api (AmApimgtDb *s, const char *id, GError **error)
 	return NULL;
 }
 
+GPtrArray *
+am_apimgt_db_search (AmApimgtDb *s, const char *query, GError **error)
+{
+	g_autoptr (GError) local = NULL;
+	GPtrArray *all = am_api_store_search (s->apis, s->reg, s->am, query, &local);
+
+	if (all != NULL)
+		return all;
+	if (g_error_matches (local, AM_API_STORE_ERROR, AM_API_STORE_ERROR_BAD_QUERY))
+		am_rest_bad_request (error, local->message);
+	else
+		g_propagate_error (error, g_steal_pointer (&local));
+	return NULL;
+}
+
 /* ---- errors, lists ---- */
 
 gboolean
@@ -176,31 +191,9 @@ tier_item (gconstpointer tier, gconstpointer data)
 	return am_apimgt_tier_json (tier, t->level, t->side);
 }
 
-JsonNode *
-am_apimgt_rest_get_tiers (AmRestCall *call, AmDbConn *conn, const AmApimConf *apim,
-			  AmApimgtSide side, GError **error)
-{
-	const char *level_text = am_rest_call_param (call, "tierLevel");
-	g_autoptr (GPtrArray) tiers = NULL;
-	g_autofree char *url = NULL;
-	AmTierLevel level;
-	gint64 limit, offset;
-
-	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
-	    !am_apimgt_rest_tier_level (level_text, side, &level, error))
-		return NULL;
-	tiers = am_tiers_list (conn, level, am_rest_call_tenant_id (call),
-			       apim != NULL ? apim->unlimited_tier : TRUE, error);
-	if (tiers == NULL)
-		return NULL;
-	url = g_strdup_printf ("/tiers/%s?limit=%%limit&offset=%%offset", level_text);
-	return am_rest_list_slice (tiers, offset, limit, tier_item,
-				   &(TierItem) { level_text, side }, url);
-}
-
-JsonNode *
-am_apimgt_rest_get_tier (AmRestCall *call, AmDbConn *conn, const AmApimConf *apim,
-			 AmApimgtSide side, GError **error)
+static JsonNode *
+get_tier (AmRestCall *call, AmDbConn *conn, const AmApimConf *apim, AmApimgtSide side,
+	  GError **error)
 {
 	const char *level_text = am_rest_call_param (call, "tierLevel");
 	const char *name = am_rest_call_param (call, "tierName");
@@ -220,4 +213,28 @@ am_apimgt_rest_get_tier (AmRestCall *call, AmDbConn *conn, const AmApimConf *api
 		return NULL;
 	}
 	return am_apimgt_tier_json (tier, level_text, side);
+}
+
+JsonNode *
+am_apimgt_rest_get_tiers (AmRestCall *call, AmDbConn *conn, const AmApimConf *apim,
+			  AmApimgtSide side, GError **error)
+{
+	const char *level_text = am_rest_call_param (call, "tierLevel");
+	g_autoptr (GPtrArray) tiers = NULL;
+	g_autofree char *url = NULL;
+	AmTierLevel level;
+	gint64 limit, offset;
+
+	if (am_rest_call_param (call, "tierName") != NULL)
+		return get_tier (call, conn, apim, side, error);
+	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
+	    !am_apimgt_rest_tier_level (level_text, side, &level, error))
+		return NULL;
+	tiers = am_tiers_list (conn, level, am_rest_call_tenant_id (call),
+			       apim != NULL ? apim->unlimited_tier : TRUE, error);
+	if (tiers == NULL)
+		return NULL;
+	url = g_strdup_printf ("/tiers/%s?limit=%%limit&offset=%%offset", level_text);
+	return am_rest_list_slice (tiers, offset, limit, tier_item,
+				   &(TierItem) { level_text, side }, url);
 }

@@ -38,6 +38,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AmApimgtDb, am_apimgt_db_clear)
 /* An API by registry UUID or "provider-name-version"; 404 "API" when
  * there is none. */
 AmApi *am_apimgt_db_find_api (AmApimgtDb *s, const char *id, GError **error);
+/* The APIs matching the ?query= of a GET /apis (am_api_store_search); a
+ * query it cannot take is 400. */
+GPtrArray *am_apimgt_db_search (AmApimgtDb *s, const char *query, GError **error);
 
 /* @cause (an AM_CONSUMER_ERROR) as WSO2 answers it: 404 / 403 on
  * @resource @id, 400, 409; anything else as is.  Always FALSE. */
@@ -52,12 +55,11 @@ char *am_apimgt_rest_list_url (const char *resource, const char *name, const cha
  * the Publisher "resource" (API / resource level policies); 400 otherwise. */
 gboolean am_apimgt_rest_tier_level (const char *text, AmApimgtSide side, AmTierLevel *level,
 				    GError **error);
-/* GET /tiers/{tierLevel}: the paginated tier list. */
+/* GET /tiers/{tierLevel}: the paginated tier list; GET
+ * /tiers/{tierLevel}/{tierName} (a route with that parameter): one tier,
+ * 404 when there is none. */
 JsonNode *am_apimgt_rest_get_tiers (AmRestCall *call, AmDbConn *conn, const AmApimConf *apim,
 				    AmApimgtSide side, GError **error);
-/* GET /tiers/{tierLevel}/{tierName}: one tier, 404 when there is none. */
-JsonNode *am_apimgt_rest_get_tier (AmRestCall *call, AmDbConn *conn, const AmApimConf *apim,
-				   AmApimgtSide side, GError **error);
 
 /* AmRestItemJson of an AmSubscription (am_rest_list_slice). */
 JsonNode *am_apimgt_rest_subscription_item (gconstpointer sub, gconstpointer data);

@@ -341,21 +341,15 @@ get_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 	const char *query = am_rest_call_query (call, "query");
 	g_auto (AmApimgtDb) s = { 0 };
 	g_autoptr (GPtrArray) all = NULL;
-	g_autoptr (GError) local = NULL;
 	g_autofree char *url = NULL;
 	gint64 limit, offset;
 
 	if (!am_rest_call_pagination (call, &limit, &offset, error) ||
 	    !pub_db_open (&s, ctx, conn, FALSE, error))
 		return NULL;
-	all = am_api_store_search (s.apis, s.reg, s.am, query, &local);
-	if (all == NULL) {
-		if (g_error_matches (local, AM_API_STORE_ERROR, AM_API_STORE_ERROR_BAD_QUERY))
-			am_rest_bad_request (error, local->message);
-		else
-			g_propagate_error (error, g_steal_pointer (&local));
+	all = am_apimgt_db_search (&s, query, error);
+	if (all == NULL)
 		return NULL;
-	}
 	url = am_apimgt_rest_list_url ("/apis", "query", query);
 	return am_rest_list_slice (all, offset, limit, pub_api_info_item, NULL, url);
 }
@@ -978,15 +972,8 @@ get_tiers (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmPublisherCtx *ctx = data;
 
+	/* the list and one tier */
 	return am_apimgt_rest_get_tiers (call, conn, ctx->apim, AM_APIMGT_PUBLISHER, error);
-}
-
-static JsonNode *
-get_tier (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
-{
-	AmPublisherCtx *ctx = data;
-
-	return am_apimgt_rest_get_tier (call, conn, ctx->apim, AM_APIMGT_PUBLISHER, error);
 }
 
 /* ---- /subscriptions, /applications ---- */
@@ -1126,7 +1113,7 @@ const AmRestRoute am_publisher_routes[] = {
 	{ "PUT", "/apis/{apiId}/swagger", CREATE, put_api_swagger, AM_REST_BODY_RAW },
 	{ "GET", "/environments", VIEW, get_environments, 0 },
 	{ "GET", "/tiers/{tierLevel}", "apim:tier_view", get_tiers, 0 },
-	{ "GET", "/tiers/{tierLevel}/{tierName}", "apim:tier_view", get_tier, 0 },
+	{ "GET", "/tiers/{tierLevel}/{tierName}", "apim:tier_view", get_tiers, 0 },
 	{ "GET", "/subscriptions", "apim:subscription_view", get_subscriptions, 0 },
 	{ "GET", "/subscriptions/{subscriptionId}", "apim:subscription_view", get_subscription, 0 },
 	{ "POST", "/subscriptions/block-subscription", "apim:subscription_block",

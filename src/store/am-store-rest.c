@@ -105,7 +105,6 @@ get_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 	g_autoptr (GPtrArray) shown = g_ptr_array_new ();
 	g_autoptr (AmSubscriber) owner = NULL;
 	g_auto (GStrv) roles = NULL;
-	g_autoptr (GError) local = NULL;
 	g_autofree char *url = NULL;
 	gint64 limit, offset;
 
@@ -117,14 +116,9 @@ get_apis (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 	roles = store_roles (ctx, call, error);
 	if (roles == NULL)
 		return NULL;
-	all = am_api_store_search (s.apis, s.reg, s.am, query, &local);
-	if (all == NULL) {
-		if (g_error_matches (local, AM_API_STORE_ERROR, AM_API_STORE_ERROR_BAD_QUERY))
-			am_rest_bad_request (error, local->message);
-		else
-			g_propagate_error (error, g_steal_pointer (&local));
+	all = am_apimgt_db_search (&s, query, error);
+	if (all == NULL)
 		return NULL;
-	}
 	for (guint i = 0; i < all->len; i++) {
 		AmApi *api = g_ptr_array_index (all, i);
 
@@ -270,6 +264,18 @@ store_app_spec (AmRestCall *call, AmApplicationSpec *spec, GError **error)
 	return n_bad == 0;
 }
 
+/* A refused application create / update: a taken name is WSO2's 409. */
+static gboolean
+store_app_error (GError **error, const GError *cause, const char *name, const char *id)
+{
+	if (g_error_matches (cause, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_APP_EXISTS)) {
+		g_set_error (error, AM_REST_ERROR, AM_REST_ERROR_EXISTS,
+			     "A duplicate application already exists by the name - %s", name);
+		return FALSE;
+	}
+	return am_apimgt_consumer_error (error, cause, "application", id);
+}
+
 static JsonNode *
 store_app_with_keys (AmDbConn *conn, const AmApplication *app, GError **error)
 {
@@ -324,15 +330,8 @@ post_applications (AmRestCall *call, AmDbConn *conn, gpointer data, GError **err
 	if (owner == NULL)
 		return NULL;
 	app = am_consumer_app_create (conn, owner, &spec, &local);
-	if (app == NULL) {
-		if (g_error_matches (local, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_APP_EXISTS)) {
-			g_set_error (error, AM_REST_ERROR, AM_REST_ERROR_EXISTS,
-				     "A duplicate application already exists by the name - %s",
-				     spec.name);
-			return NULL;
-		}
-		return am_apimgt_consumer_error (error, local, "application", spec.name), NULL;
-	}
+	if (app == NULL)
+		return store_app_error (error, local, spec.name, spec.name), NULL;
 	location = g_strdup_printf ("/applications/%s", app->uuid);
 	am_rest_call_set_created (call, location);
 	return am_store_application_json (app, NULL, FALSE);
@@ -369,15 +368,8 @@ put_application (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error
 	if (owner == NULL)
 		return NULL;
 	app = am_consumer_app_update (conn, owner, id, &spec, &local);
-	if (app == NULL) {
-		if (g_error_matches (local, AM_CONSUMER_ERROR, AM_CONSUMER_ERROR_APP_EXISTS)) {
-			g_set_error (error, AM_REST_ERROR, AM_REST_ERROR_EXISTS,
-				     "A duplicate application already exists by the name - %s",
-				     spec.name);
-			return NULL;
-		}
-		return am_apimgt_consumer_error (error, local, "application", id), NULL;
-	}
+	if (app == NULL)
+		return store_app_error (error, local, spec.name, id), NULL;
 	return store_app_with_keys (conn, app, error);
 }
 
@@ -610,15 +602,8 @@ get_tiers (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
 {
 	AmStoreCtx *ctx = data;
 
+	/* the list and one tier */
 	return am_apimgt_rest_get_tiers (call, conn, ctx->apim, AM_APIMGT_STORE, error);
-}
-
-static JsonNode *
-get_tier (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
-{
-	AmStoreCtx *ctx = data;
-
-	return am_apimgt_rest_get_tier (call, conn, ctx->apim, AM_APIMGT_STORE, error);
 }
 
 /* TagList {count, next, previous, list [{name, weight}]}: the tags of the
@@ -700,7 +685,7 @@ const AmRestRoute am_store_routes[] = {
 	{ "GET", "/subscriptions/{subscriptionId}", SUBSCRIBE, get_subscription, 0 },
 	{ "DELETE", "/subscriptions/{subscriptionId}", SUBSCRIBE, delete_subscription, 0 },
 	{ "GET", "/tiers/{tierLevel}", NULL, get_tiers, 0 },
-	{ "GET", "/tiers/{tierLevel}/{tierName}", NULL, get_tier, 0 },
+	{ "GET", "/tiers/{tierLevel}/{tierName}", NULL, get_tiers, 0 },
 	{ "GET", "/tags", NULL, get_tags, 0 },
 	{ NULL },
 };
