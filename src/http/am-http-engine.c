@@ -272,6 +272,12 @@ worker_new (AmHttpEngine *e, guint index)
 	w->ep_source = g_source_new (&epoll_funcs, sizeof (EpollSource));
 	((EpollSource *) w->ep_source)->w = w;
 	g_source_add_unix_fd (w->ep_source, w->epfd, G_IO_IN);
+	/* GLib blocks a non-recursive source while it dispatches by taking
+	 * its fd out of the poll set, and putting it back signals the
+	 * context's wakeup fd: an eventfd write, a read and an empty loop
+	 * iteration after every batch.  The dispatch never iterates this
+	 * context, so nothing can recurse. */
+	g_source_set_can_recurse (w->ep_source, TRUE);
 	g_source_attach (w->ep_source, w->ctx);
 	w->tick = g_timeout_source_new (TICK_MS);
 	g_source_set_callback (w->tick, worker_on_tick, w, NULL);
