@@ -23,6 +23,7 @@ sample_api (void)
 	api->name = g_strdup ("PizzaShackAPI");
 	api->version = g_strdup ("1.0.0");
 	api->context = g_strdup ("/pizzashack/1.0.0");
+	g_free (api->status);
 	api->status = g_strdup ("PUBLISHED");
 	api->tiers = g_strdupv ((char **) tiers);
 	api->gateway_environments = g_strdupv ((char **) envs);
