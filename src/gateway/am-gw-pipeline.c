@@ -199,7 +199,6 @@ gw_cors_headers (AmHttpRequest *req, GwCall *call)
 	const char *headers = gw->cors_headers;
 	gboolean credentials = gw->apim->cors_credentials;
 	const char *origin = am_http_request_get_header (req, "Origin");
-	g_auto (GStrv) list = NULL;
 
 	if (h != NULL && am_gw_handler_property (h, "allowedOrigins") != NULL) {
 		const char *v;
@@ -214,14 +213,26 @@ gw_cors_headers (AmHttpRequest *req, GwCall *call)
 	}
 	if (origins == NULL)
 		return FALSE;
-	list = g_strsplit (origins, ",", -1);
-	for (guint i = 0; list[i] != NULL; i++) {
-		g_strstrip (list[i]);
-		if (strcmp (list[i], "*") == 0 || g_strcmp0 (list[i], origin) == 0) {
+	/* the first of the comma-separated origins that is "*" or @origin */
+	for (const char *o = origins; o != NULL;) {
+		const char *end = strchr (o, ',');
+		const char *a = o, *b = end != NULL ? end : o + strlen (o);
+		gsize n;
+
+		while (a < b && g_ascii_isspace (*a))
+			a++;
+		while (b > a && g_ascii_isspace (b[-1]))
+			b--;
+		n = (gsize) (b - a);
+		if ((n == 1 && *a == '*') ||
+		    (origin != NULL && strlen (origin) == n && memcmp (a, origin, n) == 0)) {
+			g_autofree char *allowed = g_strndup (a, n);
+
 			am_http_request_default_response_header (req, "Access-Control-Allow-Origin",
-								 list[i]);
+								 allowed);
 			break;
 		}
+		o = end != NULL ? end + 1 : NULL;
 	}
 	if (methods != NULL)
 		am_http_request_default_response_header (req, "Access-Control-Allow-Methods",
@@ -711,32 +722,38 @@ gw_forward (AmHttpRequest *req, GwCall *call)
 char *
 am_gw_bearer_token (const char *value)
 {
-	g_auto (GStrv) parts = NULL;
-
 	if (value == NULL)
 		return NULL;
 	if (g_str_has_prefix (value, "OAuth ") || g_str_has_prefix (value, "oauth "))
 		value += 6;
-	parts = g_strsplit (value, ",", -1);
-	for (guint i = 0; parts[i] != NULL; i++) {
-		g_auto (GStrv) segs = g_strsplit (parts[i], " ", -1);
+	/* comma-separated parts of space-separated words, each word trimmed
+	 * of white space; the word after "Bearer" in a part is the token */
+	for (const char *part = value; part != NULL;) {
+		const char *part_end = strchr (part, ',');
+		const char *stop = part_end != NULL ? part_end : part + strlen (part);
 		gboolean after = FALSE;
 
-		for (guint j = 0; segs[j] != NULL; j++) {
-			char *s = g_strstrip (segs[j]);
-			gsize len;
+		for (const char *w = part; w < stop;) {
+			const char *w_end = memchr (w, ' ', (gsize) (stop - w));
+			const char *next = w_end != NULL ? w_end + 1 : stop;
+			const char *a = w, *b = w_end != NULL ? w_end : stop;
 
-			if (*s == '\0')
+			while (a < b && g_ascii_isspace (*a))
+				a++;
+			while (b > a && g_ascii_isspace (b[-1]))
+				b--;
+			w = next;
+			if (a == b)
 				continue;
 			if (!after) {
-				after = strcmp (s, "Bearer") == 0;
+				after = b - a == 6 && memcmp (a, "Bearer", 6) == 0;
 				continue;
 			}
-			len = strlen (s);
-			if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
-				return g_strndup (s + 1, len - 2);
-			return g_strdup (s);
+			if (b - a >= 2 && a[0] == '"' && b[-1] == '"')
+				return g_strndup (a + 1, (gsize) (b - a - 2));
+			return g_strndup (a, (gsize) (b - a));
 		}
+		part = part_end != NULL ? part_end + 1 : NULL;
 	}
 	return NULL;
 }
@@ -931,6 +948,40 @@ gw_authenticate (AmHttpRequest *req, GwCall *call)
 
 /* ---- routing ---- */
 
+/* Decimal digits of @v at the end of @buf (no terminator); the first. */
+static char *
+gw_utoa (char *end, guint64 v)
+{
+	do {
+		*--end = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return end;
+}
+
+/* "<prefix>-<worker>-<counter>" into @buf (as the printf of it would
+ * write, truncated to @size, without its cost on every request). */
+static void
+gw_request_id (char *buf, gsize size, const char *prefix, guint worker, guint64 counter)
+{
+	char digits[48];
+	char *end = digits + sizeof digits;
+	char *p = gw_utoa (end, counter);
+	gsize plen = strlen (prefix), n;
+
+	*--p = '-';
+	p = gw_utoa (p, worker);
+	*--p = '-';
+	n = (gsize) (end - p);
+	if (plen + n >= size) { /* not with the prefixes made here */
+		g_snprintf (buf, size, "%s-%u-%" G_GUINT64_FORMAT, prefix, worker, counter);
+		return;
+	}
+	memcpy (buf, prefix, plen);
+	memcpy (buf + plen, p, n);
+	buf[plen + n] = '\0';
+}
+
 /* API.canProcess: transports="http" or "https" limits the API to that
  * listener; empty (or both named) allows either. */
 static gboolean
@@ -974,8 +1025,8 @@ am_gw_pipeline_handle (AmHttpRequest *req, gpointer data)
 
 	call->gw = gw;
 	call->w = gw_worker (gw);
-	g_snprintf (call->id, sizeof call->id, "%s-%u-%" G_GUINT64_FORMAT, gw->id_prefix,
-		    call->w->index, ++call->w->next_id);
+	gw_request_id (call->id, sizeof call->id, gw->id_prefix, call->w->index,
+		       ++call->w->next_id);
 	am_http_request_set_data (req, call, gw_call_free);
 	call->snap = am_gw_deployment_snapshot (gw->deployment);
 

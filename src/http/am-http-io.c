@@ -267,18 +267,37 @@ static const char *const hop_headers[] = {
 	"content-length", "expect",
 };
 
+/* Whether @name starts with a letter no hop-by-hop header starts with (the
+ * common case, decided without a string comparison). */
+static gboolean
+hop_impossible (const char *name)
+{
+	switch (g_ascii_tolower (name[0])) {
+	case 'c': case 'e': case 'k': case 'p': case 't': case 'u':
+		return FALSE;
+	default:
+		return TRUE;
+	}
+}
+
 gboolean
 am_http_head_is_hop (const AmHttpHead *hs, guint i)
 {
 	const char *name = am_http_head_name (hs, i);
 
-	for (guint k = 0; k < G_N_ELEMENTS (hop_headers); k++)
-		if (g_ascii_strcasecmp (name, hop_headers[k]) == 0)
-			return TRUE;
-	for (guint k = 0; k < hs->n; k++)
-		if (g_ascii_strcasecmp (am_http_head_name (hs, k), "connection") == 0 &&
+	if (!hop_impossible (name))
+		for (guint k = 0; k < G_N_ELEMENTS (hop_headers); k++)
+			if (g_ascii_strcasecmp (name, hop_headers[k]) == 0)
+				return TRUE;
+	/* listed in a Connection header */
+	for (guint k = 0; k < hs->n; k++) {
+		const char *other = am_http_head_name (hs, k);
+
+		if (g_ascii_tolower (other[0]) == 'c' &&
+		    g_ascii_strcasecmp (other, "connection") == 0 &&
 		    am_http_list_has (am_http_head_value (hs, k), name))
 			return TRUE;
+	}
 	return FALSE;
 }
 

@@ -29,6 +29,12 @@ test_bearer (void)
 		{ "Bearer ", NULL },
 		{ "", NULL },
 		{ "abc", NULL },
+		{ "Bearer\tabc", NULL },	  /* words are split at spaces only */
+		{ "Bearer abc\t", "abc" },	  /* and trimmed of white space */
+		{ " \tBearer \t abc \r", "abc" },
+		{ "Bearer \"\"", "" },
+		{ "Bearer ,abc", NULL },	  /* the token is in the same part */
+		{ "Basic x,,Bearer  tok ,", "tok" },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
