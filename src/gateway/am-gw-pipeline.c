@@ -948,38 +948,25 @@ gw_authenticate (AmHttpRequest *req, GwCall *call)
 
 /* ---- routing ---- */
 
-/* Decimal digits of @v at the end of @buf (no terminator); the first. */
-static char *
-gw_utoa (char *end, guint64 v)
-{
-	do {
-		*--end = (char) ('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	return end;
-}
-
-/* "<prefix>-<worker>-<counter>" into @buf (as the printf of it would
- * write, truncated to @size, without its cost on every request). */
+/* "<prefix>-<worker>-<counter>" into @buf (what printf would write,
+ * without its cost on every request). */
 static void
 gw_request_id (char *buf, gsize size, const char *prefix, guint worker, guint64 counter)
 {
-	char digits[48];
-	char *end = digits + sizeof digits;
-	char *p = gw_utoa (end, counter);
-	gsize plen = strlen (prefix), n;
+	gsize plen = strlen (prefix);
+	char *p = buf;
 
-	*--p = '-';
-	p = gw_utoa (p, worker);
-	*--p = '-';
-	n = (gsize) (end - p);
-	if (plen + n >= size) { /* not with the prefixes made here */
+	if (plen + 43 > size) { /* not with the prefixes made here */
 		g_snprintf (buf, size, "%s-%u-%" G_GUINT64_FORMAT, prefix, worker, counter);
 		return;
 	}
-	memcpy (buf, prefix, plen);
-	memcpy (buf + plen, p, n);
-	buf[plen + n] = '\0';
+	memcpy (p, prefix, plen);
+	p += plen;
+	*p++ = '-';
+	p += am_http_format_uint (p, worker);
+	*p++ = '-';
+	p += am_http_format_uint (p, counter);
+	*p = '\0';
 }
 
 /* API.canProcess: transports="http" or "https" limits the API to that

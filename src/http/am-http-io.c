@@ -267,6 +267,21 @@ static const char *const hop_headers[] = {
 	"content-length", "expect",
 };
 
+gsize
+am_http_format_uint (char *out, guint64 v)
+{
+	char tmp[20];
+	gsize n = 0;
+
+	do {
+		tmp[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (gsize i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
 /* Whether @name starts with a letter no hop-by-hop header starts with (the
  * common case, decided without a string comparison). */
 static gboolean

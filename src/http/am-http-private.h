@@ -208,7 +208,7 @@ struct _AmHttpRequest {
 	gint64 start_us;
 	gboolean tls;
 	GArray *edits;		/* of AmHttpEdit, NULL until the first */
-	char *client_addr;
+	char client_addr[64];	/* the peer's numeric address (the connection's) */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	/* proxying */
@@ -248,6 +248,7 @@ struct _AmHttpConn {
 	gboolean discard;	/* request body read and dropped */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
+	char peer_text[64];	/* numeric, "" until the first request */
 	http_parser parser;
 	AmHttpBuf in, out;
 	AmHttpRequest *req;

@@ -682,10 +682,30 @@ static void
 proxy_start (AmHttpRequest *req, gboolean fresh)
 {
 	AmHttpWorker *w = req->w;
-	char *key = g_strdup_printf ("%c:%s:%u", req->up_tls ? 's' : 'p', req->up_host,
-				     req->up_port);
-	GQueue *q = fresh ? NULL : g_hash_table_lookup (w->pool, key);
+	/* the pool key "<p|s>:<host>:<port>", on the stack for the lookup
+	 * that nearly every request ends with */
+	char buf[320];
+	gsize hlen = strlen (req->up_host);
+	g_autofree char *long_key = NULL;
+	char *key = buf;
+	GQueue *q;
 	AmHttpUpConn *u = NULL;
+
+	if (hlen + 10 <= sizeof buf) {
+		char *p = buf;
+
+		*p++ = req->up_tls ? 's' : 'p';
+		*p++ = ':';
+		memcpy (p, req->up_host, hlen);
+		p += hlen;
+		*p++ = ':';
+		p += am_http_format_uint (p, req->up_port);
+		*p = '\0';
+	} else {
+		key = long_key = g_strdup_printf ("%c:%s:%u", req->up_tls ? 's' : 'p',
+						  req->up_host, req->up_port);
+	}
+	q = fresh ? NULL : g_hash_table_lookup (w->pool, key);
 
 	if (q != NULL && q->tail != NULL) {
 		/* The most recently used one: the least likely to be stale. */
@@ -696,9 +716,8 @@ proxy_start (AmHttpRequest *req, gboolean fresh)
 		u->pool_q = NULL;
 		u->state = UP_ACTIVE;
 		u->reused = TRUE;
-		g_free (key);
 	} else {
-		u = up_new (w, key);
+		u = up_new (w, g_strdup (key));
 	}
 	u->got_bytes = FALSE;
 	u->req_sent = !req->has_body;

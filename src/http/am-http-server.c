@@ -175,7 +175,6 @@ am_http_request_unref (AmHttpRequest *req)
 		g_array_unref (req->edits);
 	}
 	g_main_context_unref (req->ctx);
-	g_free (req->client_addr);
 	g_free (req->up_host);
 	g_free (req->up_target);
 	request_release (req);
@@ -246,14 +245,6 @@ am_http_request_get_header_at (AmHttpRequest *req, guint i, const char **name, c
 const char *
 am_http_request_get_client_address (AmHttpRequest *req)
 {
-	if (req->client_addr == NULL) {
-		char host[NI_MAXHOST];
-
-		if (getnameinfo ((struct sockaddr *) &req->peer, req->peer_len, host, sizeof host,
-				 NULL, 0, NI_NUMERICHOST) != 0)
-			g_strlcpy (host, "unknown", sizeof host);
-		req->client_addr = g_strdup (host);
-	}
 	return req->client_addr;
 }
 
@@ -593,6 +584,12 @@ req_on_message_begin (http_parser *p)
 		c->req = request_new (c);
 	memcpy (&c->req->peer, &c->peer, c->peer_len);
 	c->req->peer_len = c->peer_len;
+	/* once per connection: getnameinfo costs more than a request */
+	if (c->peer_text[0] == '\0' &&
+	    getnameinfo ((struct sockaddr *) &c->peer, c->peer_len, c->peer_text,
+			 sizeof c->peer_text, NULL, 0, NI_NUMERICHOST) != 0)
+		g_strlcpy (c->peer_text, "unknown", sizeof c->peer_text);
+	memcpy (c->req->client_addr, c->peer_text, sizeof c->req->client_addr);
 	c->state = AM_HTTP_CONN_HEAD;
 	c->deadline = c->req->start_us + (gint64) conn_cfg (c)->header_timeout_ms * 1000;
 	return 0;

@@ -179,6 +179,10 @@ void am_http_request_get_header_at (AmHttpRequest *req, guint i,
 				    const char **name, const char **value);
 /* The client's address ("192.0.2.1", "2001:db8::1"), and the raw one. */
 const char *am_http_request_get_client_address (AmHttpRequest *req);
+
+/* The decimal digits of @v at @out (at most 20, no terminator); their
+ * count.  For hot paths where printf costs more than the request. */
+gsize am_http_format_uint (char *out, guint64 v);
 const struct sockaddr *am_http_request_get_client_sockaddr (AmHttpRequest *req);
 gboolean am_http_request_is_tls (AmHttpRequest *req);
 /* g_get_monotonic_time() when the first byte of the request arrived. */
