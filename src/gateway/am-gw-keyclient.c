@@ -65,33 +65,72 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmThriftAPIKeyValidationInfoDTO, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmThriftAPIKeyMgtException, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AmThriftAPIManagementException, g_object_unref)
 
-/* Thrift's ThriftMemoryBuffer finalizer (0.17 and later) does not chain up
- * to GObject's, so the qdata block GLib allocates during g_object_unref
- * is never freed: 32 bytes per buffer.  Its class gets a finalizer that
- * finishes the job when the library's left qdata behind (and does nothing
- * more if a fixed library chained up itself). */
+/* The finalizers of Thrift's transports (0.17 and later: ThriftMemoryBuffer,
+ * ThriftBufferedTransport, ThriftSocket under ThriftSSLSocket) do not chain
+ * up to GObject's, so the qdata block GLib allocates during g_object_unref
+ * is never freed: 32 bytes per object, three per Key Manager login or
+ * pooled connection.  Their classes get finalizers that finish the job
+ * when the library left qdata behind (and do nothing more if a fixed
+ * library chained up itself). */
 static void (*kc_membuf_finalize) (GObject *object);
+static void (*kc_buffered_finalize) (GObject *object);
+static void (*kc_ssl_finalize) (GObject *object);
+
+static void
+kc_finish_finalize (GObject *object)
+{
+	if (((gsize) object->qdata & ~(gsize) 7) != 0)
+		G_OBJECT_CLASS (g_type_class_peek (THRIFT_TYPE_TRANSPORT))->finalize (object);
+}
 
 static void
 kc_membuf_finalize_chained (GObject *object)
 {
 	kc_membuf_finalize (object);
-	if (((gsize) object->qdata & ~(gsize) 7) != 0)
-		G_OBJECT_CLASS (g_type_class_peek (THRIFT_TYPE_TRANSPORT))->finalize (object);
+	kc_finish_finalize (object);
+}
+
+static void
+kc_buffered_finalize_chained (GObject *object)
+{
+	kc_buffered_finalize (object);
+	kc_finish_finalize (object);
+}
+
+static void
+kc_ssl_finalize_chained (GObject *object)
+{
+	kc_ssl_finalize (object);
+	kc_finish_finalize (object);
+}
+
+static void
+kc_patch_finalize (GType type, void (**orig) (GObject *), void (*chained) (GObject *))
+{
+	GObjectClass *klass = g_type_class_ref (type); /* kept: the class stays */
+
+	*orig = klass->finalize;
+	klass->finalize = chained;
+}
+
+static void
+kc_fix_thrift_classes (void)
+{
+	static gsize fixed;
+
+	if (g_once_init_enter (&fixed)) {
+		kc_patch_finalize (THRIFT_TYPE_MEMORY_BUFFER, &kc_membuf_finalize,
+				   kc_membuf_finalize_chained);
+		kc_patch_finalize (THRIFT_TYPE_BUFFERED_TRANSPORT, &kc_buffered_finalize,
+				   kc_buffered_finalize_chained);
+		kc_patch_finalize (THRIFT_TYPE_SSL_SOCKET, &kc_ssl_finalize, kc_ssl_finalize_chained);
+		g_once_init_leave (&fixed, 1);
+	}
 }
 
 static ThriftMemoryBuffer *
 kc_memory_buffer_new (guint size)
 {
-	static gsize fixed;
-
-	if (g_once_init_enter (&fixed)) {
-		GObjectClass *klass = g_type_class_ref (THRIFT_TYPE_MEMORY_BUFFER);
-
-		kc_membuf_finalize = klass->finalize;
-		klass->finalize = kc_membuf_finalize_chained;
-		g_once_init_leave (&fixed, 1); /* the class stays referenced */
-	}
 	return g_object_new (THRIFT_TYPE_MEMORY_BUFFER, "buf_size", size, NULL);
 }
 
@@ -165,6 +204,7 @@ am_gw_keyclient_new (const AmApimConf *apim, const AmPorts *ports, GError **erro
 	g_autofree char *b64 = NULL;
 	AmGwKeyClient *client;
 
+	kc_fix_thrift_classes ();
 	if (apim->kv_server_url == NULL || apim->kv_server_url[0] == '\0') {
 		g_set_error (error, AM_GW_KEYCLIENT_ERROR, AM_GW_KEYCLIENT_ERROR_FAILED,
 			     "APIKeyValidator/ServerURL is not set");
