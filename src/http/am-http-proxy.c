@@ -691,7 +691,7 @@ proxy_start (AmHttpRequest *req, gboolean fresh)
 	GQueue *q;
 	AmHttpUpConn *u = NULL;
 
-	if (hlen + 10 <= sizeof buf) {
+	if (hlen + 16 <= sizeof buf) { /* "s:" host ":" up to 10 digits, NUL */
 		char *p = buf;
 
 		*p++ = req->up_tls ? 's' : 'p';
