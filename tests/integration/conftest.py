@@ -469,6 +469,19 @@ class ApimdProcess:
         )
 
 
+def stop_all(procs: Iterable["ApimdProcess"]) -> None:
+    """Stop every one of @procs, then raise the first failure (a sanitizer
+    report), so that one report does not leave the others running."""
+    errors = []
+    for p in procs:
+        try:
+            p.stop()
+        except AssertionError as e:
+            errors.append(e)
+    if errors:
+        raise errors[0]
+
+
 @pytest.fixture
 def apimd_factory(apimd_bin, carbon_home_factory):
     """start(home=None, *, offset=None, profile=None, args=(), wait=True,

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, ports_for
+from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, ports_for, stop_all
 from test_gateway import Backend, _set_in_block, shipped_synapse_configs
 from test_server import mysql_datasources
 from test_store import signup_envelope
@@ -113,8 +113,7 @@ class Pub:
         return self.gateways[name]
 
     def stop(self):
-        for g in self.gateways.values():
-            g.stop()
+        stop_all([*self.gateways.values(), self.proc])
 
 
 def api_file(proc_or_home, name=FILE) -> Path:
@@ -157,9 +156,8 @@ def pub(request, tmp_path_factory, apimd_bin):
         p.start_gateway("Second", base + 1)
         yield p
     finally:
-        p.stop()
-        proc.stop()
         backend.close()
+        p.stop()
 
 
 def swagger(paths):

@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, port_is_free, ports_for
+from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, port_is_free, ports_for, stop_all
 from test_gateway import APIM_XML, Backend, _set_in_block, shipped_synapse_configs
 from test_server import mysql_datasources
 
@@ -164,10 +164,9 @@ def seed(request, tmp_path_factory, apimd_bin):
         procs.append(sandbox)
         yield {"cp": cp, "prod": prod, "sandbox": sandbox, "backends": backends}
     finally:
-        for p in reversed(procs):
-            p.stop()
         for b in backends.values():
             b.close()
+        stop_all(reversed(procs))
 
 
 def swagger(resources):
