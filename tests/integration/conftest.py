@@ -469,6 +469,26 @@ class ApimdProcess:
         )
 
 
+def rest_login(proc: "ApimdProcess", user: str, password: str, scopes: Iterable[str],
+               client_name: str = "rest_test") -> dict:
+    """What a 2.x Publisher or Store client does first: dynamic client
+    registration with @user's Basic credentials, then a password-grant
+    token asking for @scopes.  The token endpoint's JSON answer."""
+    with http_session() as s:
+        reg = s.post(proc.url("/client-registration/v0.11/register", https=True),
+                     auth=(user, password), timeout=20,
+                     json={"callbackUrl": "", "clientName": client_name, "owner": user,
+                           "tokenScope": "Production", "grantType": "password refresh_token",
+                           "saasApp": True})
+        assert reg.status_code == 200, reg.text
+        c = reg.json()
+        tok = s.post(proc.url("/oauth2/token", https=True), auth=(c["clientId"], c["clientSecret"]),
+                     timeout=20, data={"grant_type": "password", "username": user,
+                                       "password": password, "scope": " ".join(scopes)})
+        assert tok.status_code == 200, tok.text
+        return tok.json()
+
+
 def stop_all(procs: Iterable["ApimdProcess"]) -> None:
     """Stop every one of @procs, then raise the first failure (a sanitizer
     report), so that one report does not leave the others running."""

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, ports_for, stop_all
+from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, ports_for, rest_login, stop_all
 from test_gateway import Backend, _set_in_block, shipped_synapse_configs
 from test_server import mysql_datasources
 from test_store import signup_envelope
@@ -94,18 +94,7 @@ class Pub:
         return self.http.request(method, self.url(path, base), headers=headers, timeout=60, **kw)
 
     def login(self, user, password, scopes):
-        reg = self.http.post(self.proc.url("/client-registration/v0.11/register", https=True),
-                             auth=(user, password), timeout=20,
-                             json={"callbackUrl": "", "clientName": "pub_test", "owner": user,
-                                   "tokenScope": "Production", "grantType": "password refresh_token",
-                                   "saasApp": True})
-        assert reg.status_code == 200, reg.text
-        c = reg.json()
-        tok = self.http.post(self.proc.url("/oauth2/token", https=True), auth=(c["clientId"], c["clientSecret"]),
-                             timeout=20, data={"grant_type": "password", "username": user,
-                                               "password": password, "scope": " ".join(scopes)})
-        assert tok.status_code == 200, tok.text
-        return tok.json()["access_token"]
+        return rest_login(self.proc, user, password, scopes, "pub_test")["access_token"]
 
     def start_gateway(self, name, offset):
         home = gateway_manager_home(self.tmp, self.proc, offset)

@@ -25,7 +25,8 @@ import time
 
 import pytest
 
-from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, port_is_free, ports_for, stop_all
+from conftest import (REPO, ApimdProcess, free_offset, http_session, make_carbon_home, port_is_free,
+                      ports_for, rest_login, stop_all)
 from test_gateway import APIM_XML, Backend, _set_in_block, shipped_synapse_configs
 from test_server import mysql_datasources
 
@@ -79,21 +80,11 @@ class Rest:
 
 
 def login(proc, user, password, scopes):
-    """DCR with Basic auth, then a password-grant token with @scopes."""
-    s = http_session()
-    reg = s.post(proc.url("/client-registration/v0.11/register", https=True), auth=(user, password),
-                 timeout=20, json={"callbackUrl": "", "clientName": f"seed_{user}", "owner": user,
-                                   "tokenScope": "Production", "grantType": "password refresh_token",
-                                   "saasApp": True})
-    assert reg.status_code == 200, reg.text
-    c = reg.json()
-    tok = s.post(proc.url("/oauth2/token", https=True), auth=(c["clientId"], c["clientSecret"]), timeout=20,
-                 data={"grant_type": "password", "username": user, "password": password,
-                       "scope": " ".join(scopes)})
-    assert tok.status_code == 200, tok.text
-    granted = tok.json()["scope"].split()
+    """A token granted every one of @scopes."""
+    tok = rest_login(proc, user, password, scopes, f"seed_{user}")
+    granted = tok["scope"].split()
     assert set(scopes) <= set(granted), granted
-    return tok.json()["access_token"]
+    return tok["access_token"]
 
 
 def gateway_call(gw, path, token, https=False):

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home
+from conftest import REPO, ApimdProcess, free_offset, http_session, make_carbon_home, rest_login
 from test_gateway import Backend, shipped_synapse_configs
 from test_server import mysql_datasources
 
@@ -75,19 +75,7 @@ class Store:
         return json.loads(r.stdout)
 
     def login(self, user, password, scopes=("apim:subscribe",)) -> str:
-        reg = self.http.post(self.proc.url("/client-registration/v0.11/register", https=True),
-                             auth=(user, password), timeout=20,
-                             json={"callbackUrl": "", "clientName": "store_test", "owner": user,
-                                   "tokenScope": "Production", "grantType": "password refresh_token",
-                                   "saasApp": True})
-        assert reg.status_code == 200, reg.text
-        c = reg.json()
-        tok = self.http.post(self.proc.url("/oauth2/token", https=True),
-                             auth=(c["clientId"], c["clientSecret"]), timeout=20,
-                             data={"grant_type": "password", "username": user, "password": password,
-                                   "scope": " ".join(scopes)})
-        assert tok.status_code == 200, tok.text
-        return tok.json()["access_token"]
+        return rest_login(self.proc, user, password, scopes, "store_test")["access_token"]
 
     def gateway(self, path, token):
         with http_session() as s:
