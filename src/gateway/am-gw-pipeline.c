@@ -948,18 +948,17 @@ gw_authenticate (AmHttpRequest *req, GwCall *call)
 
 /* ---- routing ---- */
 
-/* "<prefix>-<worker>-<counter>" into @buf (what printf would write,
- * without its cost on every request). */
+/* "<prefix>-<worker>-<counter>" (what printf would write, without its
+ * cost on every request) into GwCall.id, which holds the longest one. */
+G_STATIC_ASSERT (sizeof ((GwCall *) 0)->id >=
+		 sizeof ((AmGateway *) 0)->id_prefix + 1 + 10 + 1 + 20);
+
 static void
-gw_request_id (char *buf, gsize size, const char *prefix, guint worker, guint64 counter)
+gw_request_id (char *buf, const char *prefix, guint worker, guint64 counter)
 {
 	gsize plen = strlen (prefix);
 	char *p = buf;
 
-	if (plen + 43 > size) { /* not with the prefixes made here */
-		g_snprintf (buf, size, "%s-%u-%" G_GUINT64_FORMAT, prefix, worker, counter);
-		return;
-	}
 	memcpy (p, prefix, plen);
 	p += plen;
 	*p++ = '-';
@@ -1012,8 +1011,7 @@ am_gw_pipeline_handle (AmHttpRequest *req, gpointer data)
 
 	call->gw = gw;
 	call->w = gw_worker (gw);
-	gw_request_id (call->id, sizeof call->id, gw->id_prefix, call->w->index,
-		       ++call->w->next_id);
+	gw_request_id (call->id, gw->id_prefix, call->w->index, ++call->w->next_id);
 	am_http_request_set_data (req, call, gw_call_free);
 	call->snap = am_gw_deployment_snapshot (gw->deployment);
 

@@ -1027,16 +1027,22 @@ get_subscriptions (AmRestCall *call, AmDbConn *conn, gpointer data, GError **err
 				   url);
 }
 
+/* The Subscription object of subscription @id, as stored now. */
 static JsonNode *
-get_subscription (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
+pub_subscription (AmDbConn *conn, const char *id, GError **error)
 {
-	const char *id = am_rest_call_param (call, "subscriptionId");
 	g_autoptr (GError) local = NULL;
 	g_autoptr (AmSubscription) sub = am_consumer_sub_get (conn, NULL, id, &local);
 
 	if (sub == NULL)
 		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
 	return am_apimgt_subscription_json (sub);
+}
+
+static JsonNode *
+get_subscription (AmRestCall *call, AmDbConn *conn, gpointer data, GError **error)
+{
+	return pub_subscription (conn, am_rest_call_param (call, "subscriptionId"), error);
 }
 
 static JsonNode *
@@ -1048,7 +1054,6 @@ pub_block (AmRestCall *call, AmDbConn *conn, AmPublisherCtx *ctx, gboolean block
 	const char *id = am_rest_call_query (call, "subscriptionId");
 	const char *state = am_rest_call_query (call, "blockState");
 	g_autoptr (GError) local = NULL;
-	g_autoptr (AmSubscription) sub = NULL;
 	gboolean ok;
 
 	if (!am_rest_call_require_query (call, block ? block_required : unblock_required, error))
@@ -1065,10 +1070,7 @@ pub_block (AmRestCall *call, AmDbConn *conn, AmPublisherCtx *ctx, gboolean block
 	if (!ok)
 		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
 	am_km_cache_clear (ctx->km);
-	sub = am_consumer_sub_get (conn, NULL, id, &local);
-	if (sub == NULL)
-		return am_apimgt_consumer_error (error, local, "subscription", id), NULL;
-	return am_apimgt_subscription_json (sub);
+	return pub_subscription (conn, id, error);
 }
 
 static JsonNode *
