@@ -55,6 +55,25 @@ am_http_buf_append_str (AmHttpBuf *b, const char *s)
 }
 
 void
+am_http_buf_append_header (AmHttpBuf *b, const char *name, gsize name_len, const char *value,
+			   gsize value_len)
+{
+	char *p;
+
+	am_http_buf_reserve (b, name_len + value_len + 4);
+	p = b->data + b->len;
+	memcpy (p, name, name_len);
+	p += name_len;
+	*p++ = ':';
+	*p++ = ' ';
+	memcpy (p, value, value_len);
+	p += value_len;
+	*p++ = '\r';
+	*p++ = '\n';
+	b->len = (gsize) (p - b->data);
+}
+
+void
 am_http_buf_printf (AmHttpBuf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -122,6 +141,7 @@ am_http_head_reset (AmHttpHead *hs)
 	hs->n = 0;
 	hs->in_value = FALSE;
 	hs->overflow = FALSE;
+	hs->has_connection = FALSE;
 }
 
 void
@@ -149,12 +169,36 @@ head_terminate (AmHttpHead *hs)
 	return head_put (hs, "", 1);
 }
 
+/* End the last header's value (its length is known from here on). */
+static int
+head_end_value (AmHttpHead *hs)
+{
+	AmHttpHdr *h = &hs->h[hs->n - 1];
+
+	h->value_len = hs->len - h->value;
+	return head_terminate (hs);
+}
+
+/* End the last header's name; its value starts after the NUL. */
+static int
+head_end_name (AmHttpHead *hs)
+{
+	AmHttpHdr *h = &hs->h[hs->n - 1];
+
+	h->name_len = hs->len - h->name;
+	if (head_terminate (hs) < 0)
+		return -1;
+	h->value = hs->len;
+	h->value_len = 0;
+	return 0;
+}
+
 int
 am_http_head_on_field (AmHttpHead *hs, const char *at, gsize n)
 {
 	if (hs->in_value || hs->n == 0) {
 		/* A new header line: close the previous value. */
-		if (hs->n > 0 && head_terminate (hs) < 0)
+		if (hs->n > 0 && head_end_value (hs) < 0)
 			return -1;
 		if (hs->n >= hs->max) {
 			hs->overflow = TRUE;
@@ -162,6 +206,7 @@ am_http_head_on_field (AmHttpHead *hs, const char *at, gsize n)
 		}
 		hs->h[hs->n].name = hs->len;
 		hs->h[hs->n].value = 0;
+		hs->h[hs->n].name_len = hs->h[hs->n].value_len = 0;
 		hs->n++;
 		hs->in_value = FALSE;
 	}
@@ -174,9 +219,8 @@ am_http_head_on_value (AmHttpHead *hs, const char *at, gsize n)
 	if (hs->n == 0)
 		return -1;
 	if (!hs->in_value) {
-		if (head_terminate (hs) < 0)
+		if (head_end_name (hs) < 0)
 			return -1;
-		hs->h[hs->n - 1].value = hs->len;
 		hs->in_value = TRUE;
 	}
 	return head_put (hs, at, n);
@@ -198,40 +242,51 @@ am_http_head_extend_string (AmHttpHead *hs, const char *at, gsize n)
 	return head_put (hs, at, n);
 }
 
+static gboolean
+head_name_is (const AmHttpHead *hs, guint i, const char *name, gsize len)
+{
+	return hs->h[i].name_len == len &&
+	       g_ascii_strncasecmp (hs->buf + hs->h[i].name, name, len) == 0;
+}
+
 int
 am_http_head_finish (AmHttpHead *hs)
 {
 	if (hs->n > 0) {
 		if (hs->in_value) {
-			if (head_terminate (hs) < 0)
+			if (head_end_value (hs) < 0)
 				return -1;
 		} else {
-			/* "Name:" with an empty value. */
-			if (head_terminate (hs) < 0)
+			/* "Name:" with an empty value (offset 0 is ""). */
+			if (head_end_name (hs) < 0)
 				return -1;
 			hs->h[hs->n - 1].value = 0;
 		}
 	}
 	hs->in_value = FALSE;
-	return hs->overflow ? -1 : 0;
+	if (hs->overflow)
+		return -1;
+	for (guint i = 0; i < hs->n && !hs->has_connection; i++)
+		hs->has_connection = head_name_is (hs, i, "Connection", 10);
+	return 0;
 }
 
 const char *
-am_http_head_get (const AmHttpHead *hs, const char *name)
+am_http_head_get_len (const AmHttpHead *hs, const char *name, gsize len)
 {
 	for (guint i = 0; i < hs->n; i++)
-		if (g_ascii_strcasecmp (hs->buf + hs->h[i].name, name) == 0)
+		if (head_name_is (hs, i, name, len))
 			return hs->buf + hs->h[i].value;
 	return NULL;
 }
 
 guint
-am_http_head_count (const AmHttpHead *hs, const char *name)
+am_http_head_count_len (const AmHttpHead *hs, const char *name, gsize len)
 {
 	guint count = 0;
 
 	for (guint i = 0; i < hs->n; i++)
-		if (g_ascii_strcasecmp (hs->buf + hs->h[i].name, name) == 0)
+		if (head_name_is (hs, i, name, len))
 			count++;
 	return count;
 }
@@ -261,11 +316,16 @@ am_http_list_has (const char *list, const char *token)
 
 /* RFC 9110 §7.6.1 plus the proxy-only headers (§7.6.1, RFC 9112 §7.1
  * for Transfer-Encoding, which the engine re-frames). */
-static const char *const hop_headers[] = {
-	"connection", "keep-alive", "proxy-connection", "proxy-authenticate",
-	"proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-	"content-length", "expect",
+#define HOP(s) { s, sizeof s - 1 }
+static const struct {
+	const char *name;
+	gsize len;
+} hop_headers[] = {
+	HOP ("connection"), HOP ("keep-alive"), HOP ("proxy-connection"),
+	HOP ("proxy-authenticate"), HOP ("proxy-authorization"), HOP ("te"), HOP ("trailer"),
+	HOP ("transfer-encoding"), HOP ("upgrade"), HOP ("content-length"), HOP ("expect"),
 };
+#undef HOP
 
 gsize
 am_http_format_uint (char *out, guint64 v)
@@ -299,42 +359,55 @@ gboolean
 am_http_head_is_hop (const AmHttpHead *hs, guint i)
 {
 	const char *name = am_http_head_name (hs, i);
+	gsize len = hs->h[i].name_len;
 
 	if (!hop_impossible (name))
 		for (guint k = 0; k < G_N_ELEMENTS (hop_headers); k++)
-			if (g_ascii_strcasecmp (name, hop_headers[k]) == 0)
+			if (hop_headers[k].len == len &&
+			    g_ascii_strncasecmp (name, hop_headers[k].name, len) == 0)
 				return TRUE;
 	/* listed in a Connection header */
-	for (guint k = 0; k < hs->n; k++) {
-		const char *other = am_http_head_name (hs, k);
-
-		if (g_ascii_tolower (other[0]) == 'c' &&
-		    g_ascii_strcasecmp (other, "connection") == 0 &&
-		    am_http_list_has (am_http_head_value (hs, k), name))
-			return TRUE;
-	}
+	if (hs->has_connection)
+		for (guint k = 0; k < hs->n; k++)
+			if (head_name_is (hs, k, "Connection", 10) &&
+			    am_http_list_has (am_http_head_value (hs, k), name))
+				return TRUE;
 	return FALSE;
 }
 
-gboolean
-am_http_is_token (const char *s)
-{
-	if (*s == '\0')
-		return FALSE;
-	for (; *s != '\0'; s++) {
-		guchar ch = *s;
+/* tchar (RFC 9110 §5.6.2) */
+static const guint8 token_chars[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
+	['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1,
+	['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
-		if (!(g_ascii_isalnum (ch) || strchr ("!#$%&'*+-.^_`|~", ch) != NULL))
+gboolean
+am_http_is_token_len (const char *s, gsize len)
+{
+	if (len == 0)
+		return FALSE;
+	for (gsize i = 0; i < len; i++)
+		if (!token_chars[(guchar) s[i]])
 			return FALSE;
-	}
 	return TRUE;
 }
 
 gboolean
-am_http_is_field_value (const char *s)
+am_http_is_field_value_len (const char *s, gsize len)
 {
-	for (; *s != '\0'; s++) {
-		guchar ch = *s;
+	for (gsize i = 0; i < len; i++) {
+		guchar ch = (guchar) s[i];
 
 		if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
 			return FALSE;
@@ -342,39 +415,142 @@ am_http_is_field_value (const char *s)
 	return TRUE;
 }
 
-/* ---- header edits ---- */
+gboolean
+am_http_is_token (const char *s)
+{
+	return am_http_is_token_len (s, strlen (s));
+}
 
 gboolean
-am_http_edits_cover (GArray *edits, gboolean response, const char *name)
+am_http_is_field_value (const char *s)
 {
-	if (edits == NULL)
-		return FALSE;
-	for (guint i = 0; i < edits->len; i++) {
-		AmHttpEdit *e = &g_array_index (edits, AmHttpEdit, i);
+	return am_http_is_field_value_len (s, strlen (s));
+}
 
-		if (e->response == response && !e->fallback &&
-		    g_ascii_strcasecmp (e->name, name) == 0)
+/* ---- header edits ---- */
+
+void
+am_http_edits_reset (AmHttpEdits *ed)
+{
+	ed->n = 0;
+	ed->len = 0;
+}
+
+void
+am_http_edits_free (AmHttpEdits *ed)
+{
+	g_clear_pointer (&ed->v, g_free);
+	g_clear_pointer (&ed->buf, g_free);
+	ed->n = ed->cap = 0;
+	ed->len = ed->cap_buf = 0;
+}
+
+/* Copy @n bytes and a NUL into the string buffer; their offset. */
+static guint32
+edits_put (AmHttpEdits *ed, const char *s, gsize n)
+{
+	guint32 off = ed->len;
+
+	if ((gsize) ed->len + n + 1 > ed->cap_buf) {
+		gsize cap = MAX (MAX ((gsize) ed->cap_buf * 2, 512), (gsize) ed->len + n + 1);
+
+		g_assert (cap <= G_MAXUINT32);
+		ed->buf = g_realloc (ed->buf, cap);
+		ed->cap_buf = (guint32) cap;
+	}
+	memcpy (ed->buf + off, s, n);
+	ed->buf[off + n] = '\0';
+	ed->len += (guint32) n + 1;
+	return off;
+}
+
+static gboolean
+edit_is (const AmHttpEdits *ed, const AmHttpEdit *e, const char *name, gsize len)
+{
+	return e->name_len == len && g_ascii_strncasecmp (ed->buf + e->name, name, len) == 0;
+}
+
+gboolean
+am_http_edits_add (AmHttpEdits *ed, gboolean response, const char *name, const char *value,
+		   gboolean fallback)
+{
+	gsize nlen = strlen (name), vlen = value != NULL ? strlen (value) : 0;
+	AmHttpEdit *e;
+
+	if (!am_http_is_token_len (name, nlen) ||
+	    (value != NULL && !am_http_is_field_value_len (value, vlen)))
+		return FALSE;
+	for (guint i = 0; i < ed->n; i++)
+		if (ed->v[i].response == response && !ed->v[i].superseded &&
+		    edit_is (ed, &ed->v[i], name, nlen))
+			ed->v[i].superseded = TRUE;
+	if (ed->n == ed->cap) {
+		ed->cap = MAX (ed->cap * 2, 16);
+		ed->v = g_renew (AmHttpEdit, ed->v, ed->cap);
+	}
+	e = &ed->v[ed->n++];
+	e->name = edits_put (ed, name, nlen);
+	e->name_len = (guint32) nlen;
+	e->value = value != NULL ? edits_put (ed, value, vlen) : 0;
+	e->value_len = (guint32) vlen;
+	e->response = response;
+	e->fallback = fallback;
+	e->remove = value == NULL;
+	e->superseded = FALSE;
+	return TRUE;
+}
+
+gboolean
+am_http_edits_cover (const AmHttpEdits *ed, gboolean response, const char *name, gsize name_len)
+{
+	for (guint i = 0; i < ed->n; i++) {
+		const AmHttpEdit *e = &ed->v[i];
+
+		if (e->response == response && !e->fallback && !e->superseded &&
+		    edit_is (ed, e, name, name_len))
 			return TRUE;
 	}
 	return FALSE;
 }
 
 void
-am_http_edits_write (GArray *edits, gboolean response, const AmHttpHead *hs, AmHttpBuf *out)
+am_http_edits_write (const AmHttpEdits *ed, gboolean response, const AmHttpHead *hs,
+		     AmHttpBuf *out)
 {
-	if (edits == NULL)
-		return;
-	for (guint i = 0; i < edits->len; i++) {
-		AmHttpEdit *e = &g_array_index (edits, AmHttpEdit, i);
+	for (guint i = 0; i < ed->n; i++) {
+		const AmHttpEdit *e = &ed->v[i];
 
-		if (e->response != response || e->value == NULL ||
-		    (e->fallback && hs != NULL && am_http_head_get (hs, e->name) != NULL))
+		if (e->response != response || e->remove || e->superseded ||
+		    (e->fallback && hs != NULL &&
+		     am_http_head_get_len (hs, ed->buf + e->name, e->name_len) != NULL))
 			continue;
-		am_http_buf_append_str (out, e->name);
-		am_http_buf_append (out, ": ", 2);
-		am_http_buf_append_str (out, e->value);
-		am_http_buf_append (out, "\r\n", 2);
+		am_http_buf_append_header (out, ed->buf + e->name, e->name_len, ed->buf + e->value,
+					   e->value_len);
 	}
+}
+
+void
+am_http_write_headers (AmHttpBuf *out, const AmHttpHead *hs, const AmHttpEdits *ed,
+		       gboolean response)
+{
+	for (guint i = 0; i < hs->n; i++) {
+		const AmHttpHdr *h = &hs->h[i];
+
+		if (am_http_head_is_hop (hs, i) ||
+		    am_http_edits_cover (ed, response, hs->buf + h->name, h->name_len))
+			continue;
+		am_http_buf_append_header (out, hs->buf + h->name, h->name_len, hs->buf + h->value,
+					   h->value_len);
+	}
+	am_http_edits_write (ed, response, hs, out);
+}
+
+void
+am_http_buf_append_content_length (AmHttpBuf *b, guint64 n)
+{
+	char v[24];
+
+	am_http_buf_append_header (b, "Content-Length", 14, v, am_http_format_uint (v, n));
 }
 
 /* ---- sockets ---- */

@@ -13,6 +13,7 @@
 
 #include <http_parser.h>
 #include <netinet/in.h>
+#include <string.h>
 
 #include "am-http.h"
 
@@ -36,6 +37,9 @@ typedef struct {
 void am_http_buf_reserve (AmHttpBuf *b, gsize extra);
 void am_http_buf_append (AmHttpBuf *b, const void *p, gsize n);
 void am_http_buf_append_str (AmHttpBuf *b, const char *s);
+/* "name: value\r\n" with one reservation. */
+void am_http_buf_append_header (AmHttpBuf *b, const char *name, gsize name_len,
+				const char *value, gsize value_len);
 void am_http_buf_printf (AmHttpBuf *b, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 /* A chunk of @n body bytes in chunked framing (n > 0). */
 void am_http_buf_append_chunk (AmHttpBuf *b, const void *p, gsize n);
@@ -51,6 +55,7 @@ void am_http_buf_clear (AmHttpBuf *b);
 
 typedef struct {
 	guint32 name, value;	/* offsets into buf */
+	guint32 name_len, value_len;
 } AmHttpHdr;
 
 typedef struct {
@@ -59,6 +64,7 @@ typedef struct {
 	guint n;
 	gboolean in_value;	/* last callback was a value */
 	gboolean overflow;	/* too many bytes or lines */
+	gboolean has_connection;	/* a Connection header (set by finish) */
 	AmHttpHdr h[AM_HTTP_MAX_HEADERS];
 	guint max;
 } AmHttpHead;
@@ -73,8 +79,20 @@ int am_http_head_on_value (AmHttpHead *hs, const char *at, gsize n);
 guint32 am_http_head_add_string (AmHttpHead *hs, const char *at, gsize n);
 int am_http_head_extend_string (AmHttpHead *hs, const char *at, gsize n);
 int am_http_head_finish (AmHttpHead *hs);
-const char *am_http_head_get (const AmHttpHead *hs, const char *name);
-guint am_http_head_count (const AmHttpHead *hs, const char *name);
+/* Lookups compare lengths first; the inline wrappers let the compiler
+ * count a literal name's length. */
+const char *am_http_head_get_len (const AmHttpHead *hs, const char *name, gsize len);
+guint am_http_head_count_len (const AmHttpHead *hs, const char *name, gsize len);
+static inline const char *
+am_http_head_get (const AmHttpHead *hs, const char *name)
+{
+	return am_http_head_get_len (hs, name, strlen (name));
+}
+static inline guint
+am_http_head_count (const AmHttpHead *hs, const char *name)
+{
+	return am_http_head_count_len (hs, name, strlen (name));
+}
 static inline const char *
 am_http_head_name (const AmHttpHead *hs, guint i)
 {
@@ -87,7 +105,10 @@ am_http_head_value (const AmHttpHead *hs, guint i)
 }
 /* Header @i is hop-by-hop: the fixed list, or named in a Connection header. */
 gboolean am_http_head_is_hop (const AmHttpHead *hs, guint i);
-/* RFC 9110 token / field-value checks. */
+/* RFC 9110 token / field-value checks.  The _len forms check @len bytes
+ * (a NUL among them fails); the others a whole C string. */
+gboolean am_http_is_token_len (const char *s, gsize len);
+gboolean am_http_is_field_value_len (const char *s, gsize len);
 gboolean am_http_is_token (const char *s);
 gboolean am_http_is_field_value (const char *s);
 /* Whether @list (a comma-separated header value) holds @token. */
@@ -96,18 +117,45 @@ gboolean am_http_list_has (const char *list, const char *token);
 /* ---- header edits ---- */
 
 typedef struct {
-	char *name;
-	char *value;		/* NULL: remove */
-	gboolean response;	/* applies to the response, not the upstream request */
-	gboolean fallback;	/* only when @hs has no such header */
+	guint32 name, value;	/* offsets into AmHttpEdits.buf */
+	guint32 name_len, value_len;
+	guint8 response;	/* applies to the response, not the upstream request */
+	guint8 fallback;	/* only when @hs has no such header */
+	guint8 remove;		/* no value: drop the header */
+	guint8 superseded;	/* a later edit of the name replaced it */
 } AmHttpEdit;
 
+/* A request's edits and their strings, in two buffers that a recycled
+ * request keeps (no allocation per edit once warm). */
+typedef struct {
+	AmHttpEdit *v;
+	guint n, cap;
+	char *buf;
+	guint32 len, cap_buf;
+} AmHttpEdits;
+
+/* Empty @ed, keeping its buffers. */
+void am_http_edits_reset (AmHttpEdits *ed);
+void am_http_edits_free (AmHttpEdits *ed);
+/* Add an edit (@value NULL: remove); a later edit of the same name and
+ * direction replaces the earlier ones.  FALSE if the name is not a token
+ * or the value has control bytes. */
+gboolean am_http_edits_add (AmHttpEdits *ed, gboolean response, const char *name,
+			    const char *value, gboolean fallback);
 /* Whether an edit for that direction replaces @name (fallbacks do not). */
-gboolean am_http_edits_cover (GArray *edits, gboolean response, const char *name);
+gboolean am_http_edits_cover (const AmHttpEdits *ed, gboolean response, const char *name,
+			      gsize name_len);
 /* Append "name: value\r\n" for each edit with a value; a fallback edit
  * only when @hs (may be NULL) has no header of its name. */
-void am_http_edits_write (GArray *edits, gboolean response, const AmHttpHead *hs,
+void am_http_edits_write (const AmHttpEdits *ed, gboolean response, const AmHttpHead *hs,
 			  AmHttpBuf *out);
+
+/* The end-to-end headers of @hs that no edit of that direction replaces,
+ * then the edits. */
+void am_http_write_headers (AmHttpBuf *out, const AmHttpHead *hs, const AmHttpEdits *ed,
+			    gboolean response);
+/* "Content-Length: n\r\n" */
+void am_http_buf_append_content_length (AmHttpBuf *b, guint64 n);
 
 /* ---- sockets (am-http-io.c) ---- */
 
@@ -207,7 +255,7 @@ struct _AmHttpRequest {
 	guint64 content_length;
 	gint64 start_us;
 	gboolean tls;
-	GArray *edits;		/* of AmHttpEdit, NULL until the first */
+	AmHttpEdits edits;
 	char client_addr[64];	/* the peer's numeric address (the connection's) */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;

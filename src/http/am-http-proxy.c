@@ -657,24 +657,13 @@ up_write_head (AmHttpUpConn *u, AmHttpRequest *req)
 		}
 	}
 	am_http_buf_append_str (out, " HTTP/1.1\r\n");
-	for (guint i = 0; i < hs->n; i++) {
-		const char *name = am_http_head_name (hs, i);
-
-		if (am_http_head_is_hop (hs, i) || am_http_edits_cover (req->edits, FALSE, name))
-			continue;
-		am_http_buf_append_str (out, name);
-		am_http_buf_append (out, ": ", 2);
-		am_http_buf_append_str (out, am_http_head_value (hs, i));
-		am_http_buf_append (out, "\r\n", 2);
-	}
-	am_http_edits_write (req->edits, FALSE, hs, out);
-	if (am_http_head_get (hs, "Host") == NULL && !am_http_edits_cover (req->edits, FALSE, "Host"))
+	am_http_write_headers (out, hs, &req->edits, FALSE);
+	if (am_http_head_get (hs, "Host") == NULL && !am_http_edits_cover (&req->edits, FALSE, "Host", 4))
 		am_http_buf_printf (out, "Host: %s:%u\r\n", req->up_host, req->up_port);
 	if (req->chunked)
 		am_http_buf_append_str (out, "Transfer-Encoding: chunked\r\n");
 	else if (req->has_body)
-		am_http_buf_printf (out, "Content-Length: %" G_GUINT64_FORMAT "\r\n",
-				    req->content_length);
+		am_http_buf_append_content_length (out, req->content_length);
 	am_http_buf_append (out, "\r\n", 2);
 }
 

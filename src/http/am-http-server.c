@@ -88,6 +88,7 @@ request_cache_free (gpointer p)
 
 	for (guint i = 0; i < rc->n; i++) {
 		am_http_head_free (&rc->items[i]->head);
+		am_http_edits_free (&rc->items[i]->edits);
 		g_free (rc->items[i]);
 	}
 	g_free (rc);
@@ -102,12 +103,16 @@ request_alloc (gsize head_cap, guint max_headers)
 	AmHttpRequest *req;
 
 	if (rc != NULL && rc->n > 0 && rc->items[rc->n - 1]->head.cap == head_cap) {
+		AmHttpEdits edits;
 		char *buf;
 
 		req = rc->items[--rc->n];
 		buf = req->head.buf;
+		edits = req->edits;
 		memset (req, 0, sizeof *req);
 		req->head.buf = buf;
+		req->edits = edits;
+		am_http_edits_reset (&req->edits);
 		req->head.cap = (guint32) head_cap;
 		req->head.max = MIN (max_headers, AM_HTTP_MAX_HEADERS);
 		am_http_head_reset (&req->head);
@@ -132,6 +137,7 @@ request_release (AmHttpRequest *req)
 		return;
 	}
 	am_http_head_free (&req->head);
+	am_http_edits_free (&req->edits);
 	g_free (req);
 }
 
@@ -165,15 +171,6 @@ am_http_request_unref (AmHttpRequest *req)
 		return;
 	if (req->data_destroy != NULL)
 		req->data_destroy (req->data);
-	if (req->edits != NULL) {
-		for (guint i = 0; i < req->edits->len; i++) {
-			AmHttpEdit *e = &g_array_index (req->edits, AmHttpEdit, i);
-
-			g_free (e->name);
-			g_free (e->value);
-		}
-		g_array_unref (req->edits);
-	}
 	g_main_context_unref (req->ctx);
 	g_free (req->up_host);
 	g_free (req->up_target);
@@ -276,23 +273,10 @@ static void
 request_edit (AmHttpRequest *req, gboolean response, const char *name, const char *value,
 	      gboolean fallback)
 {
-	AmHttpEdit e = { g_strdup (name), g_strdup (value), response, fallback };
-
-	g_return_if_fail (am_http_is_token (name));
-	g_return_if_fail (value == NULL || am_http_is_field_value (value));
-	if (req->edits == NULL)
-		req->edits = g_array_new (FALSE, FALSE, sizeof (AmHttpEdit));
-	/* A later edit of the same name replaces the earlier ones. */
-	for (guint i = req->edits->len; i-- > 0;) {
-		AmHttpEdit *o = &g_array_index (req->edits, AmHttpEdit, i);
-
-		if (o->response == response && g_ascii_strcasecmp (o->name, name) == 0) {
-			g_free (o->name);
-			g_free (o->value);
-			g_array_remove_index (req->edits, i);
-		}
-	}
-	g_array_append_val (req->edits, e);
+	/* a caller's bug (the gateway checks what it takes from outside) */
+	if (!am_http_edits_add (&req->edits, response, name, value, fallback))
+		g_critical ("header edit refused: \"%s\" is not a token or its value has "
+			    "control characters", name);
 }
 
 void
@@ -405,6 +389,26 @@ request_write_connection (AmHttpRequest *req, AmHttpBuf *out)
 		am_http_buf_append_str (out, "Connection: keep-alive\r\n");
 }
 
+/* "HTTP/1.1 <status> <reason>\r\n" */
+static void
+request_write_status (AmHttpBuf *out, guint status, const char *reason)
+{
+	gsize rlen = strlen (reason);
+	char *p;
+
+	am_http_buf_reserve (out, 9 + 10 + 1 + rlen + 2);
+	p = out->data + out->len;
+	memcpy (p, "HTTP/1.1 ", 9);
+	p += 9;
+	p += am_http_format_uint (p, status);
+	*p++ = ' ';
+	memcpy (p, reason, rlen);
+	p += rlen;
+	*p++ = '\r';
+	*p++ = '\n';
+	out->len = (gsize) (p - out->data);
+}
+
 void
 am_http_request_write_head (AmHttpRequest *req, guint status, const char *reason,
 			    const AmHttpHead *hs, gint64 content_length, gboolean body)
@@ -414,21 +418,11 @@ am_http_request_write_head (AmHttpRequest *req, guint status, const char *reason
 
 	if (c->w->stop_deadline != 0)
 		req->keep_alive = FALSE;
-	am_http_buf_printf (out, "HTTP/1.1 %u %s\r\n", status,
-			    reason != NULL && *reason != '\0' ? reason : status_reason (status));
-	for (guint i = 0; i < hs->n; i++) {
-		const char *name = am_http_head_name (hs, i);
-
-		if (am_http_head_is_hop (hs, i) || am_http_edits_cover (req->edits, TRUE, name))
-			continue;
-		am_http_buf_append_str (out, name);
-		am_http_buf_append (out, ": ", 2);
-		am_http_buf_append_str (out, am_http_head_value (hs, i));
-		am_http_buf_append (out, "\r\n", 2);
-	}
-	am_http_edits_write (req->edits, TRUE, hs, out);
+	request_write_status (out, status,
+			      reason != NULL && *reason != '\0' ? reason : status_reason (status));
+	am_http_write_headers (out, hs, &req->edits, TRUE);
 	if (content_length >= 0)
-		am_http_buf_printf (out, "Content-Length: %" G_GINT64_FORMAT "\r\n", content_length);
+		am_http_buf_append_content_length (out, (guint64) content_length);
 	else if (body && req->minor >= 1) {
 		am_http_buf_append_str (out, "Transfer-Encoding: chunked\r\n");
 		req->resp_chunked = TRUE;
@@ -881,8 +875,8 @@ request_check (AmHttpRequest *req, const http_parser *p, const AmHttpConfig *cfg
 	if (p->http_major != 1)
 		return 505;
 	for (guint i = 0; i < hs->n; i++)
-		if (!am_http_is_token (am_http_head_name (hs, i)) ||
-		    !am_http_is_field_value (am_http_head_value (hs, i)))
+		if (!am_http_is_token_len (am_http_head_name (hs, i), hs->h[i].name_len) ||
+		    !am_http_is_field_value_len (am_http_head_value (hs, i), hs->h[i].value_len))
 			return 400;
 	if (am_http_head_count (hs, "Content-Length") > 1 ||
 	    am_http_head_count (hs, "Transfer-Encoding") > 1)

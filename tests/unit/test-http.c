@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "am-http.h"
+#include "am-http-private.h"
 #include "am-keystore.h"
 
 typedef struct {
@@ -771,6 +772,109 @@ test_listen_errors (void)
 	g_assert_error (error, AM_HTTP_ERROR, AM_HTTP_ERROR_TLS);
 }
 
+/* Feed a head the way the parser callbacks do, names and values in
+ * pieces. */
+static void
+head_feed (AmHttpHead *hs, const char *const *lines)
+{
+	for (guint i = 0; lines[i] != NULL; i += 2) {
+		gsize n = strlen (lines[i]);
+
+		g_assert_cmpint (am_http_head_on_field (hs, lines[i], n / 2), ==, 0);
+		g_assert_cmpint (am_http_head_on_field (hs, lines[i] + n / 2, n - n / 2), ==, 0);
+		n = strlen (lines[i + 1]);
+		g_assert_cmpint (am_http_head_on_value (hs, lines[i + 1], n), ==, 0);
+	}
+	g_assert_cmpint (am_http_head_finish (hs), ==, 0);
+}
+
+static char *
+headers_text (const AmHttpHead *hs, const AmHttpEdits *ed, gboolean response)
+{
+	AmHttpBuf out = { 0 };
+	char *s;
+
+	am_http_write_headers (&out, hs, ed, response);
+	s = g_strndup (out.data + out.off, out.len - out.off);
+	am_http_buf_clear (&out);
+	return s;
+}
+
+/* The header store's lookups and the edit rules without sockets: set
+ * replaces, a later edit replaces an earlier one, a fallback only fills a
+ * gap, remove drops, bad names and values are refused, and a reset store
+ * (a recycled request) starts empty with its buffers grown past their
+ * first size. */
+static void
+test_edits (void)
+{
+	static const char *const lines[] = {
+		"Host", "a.example", "Connection", "close, X-Hop", "X-Hop", "1",
+		"content-type", "text/plain", "X-Multi", "1", "x-multi", "2", "X-Empty", "", NULL,
+	};
+	AmHttpHead hs;
+	AmHttpEdits ed = { 0 };
+	g_autofree char *text = NULL, *resp = NULL, *big = g_strnfill (3000, 'v');
+
+	am_http_head_init (&hs, 4096, 32);
+	head_feed (&hs, lines);
+	g_assert_cmpuint (hs.n, ==, 7);
+	g_assert_true (hs.has_connection);
+	g_assert_cmpstr (am_http_head_get (&hs, "HOST"), ==, "a.example");
+	g_assert_cmpstr (am_http_head_get (&hs, "Content-Type"), ==, "text/plain");
+	g_assert_cmpstr (am_http_head_get (&hs, "x-empty"), ==, "");
+	g_assert_null (am_http_head_get (&hs, "Hos"));
+	g_assert_null (am_http_head_get (&hs, "Hostx"));
+	g_assert_cmpuint (am_http_head_count (&hs, "X-MULTI"), ==, 2);
+	g_assert_cmpuint (hs.h[3].name_len, ==, 12);
+	g_assert_cmpuint (hs.h[3].value_len, ==, 10);
+
+	g_assert_true (am_http_edits_add (&ed, FALSE, "Content-Type", "application/json", FALSE));
+	g_assert_true (am_http_edits_add (&ed, FALSE, "X-New", "first", FALSE));
+	g_assert_true (am_http_edits_add (&ed, FALSE, "x-new", "second", FALSE));
+	g_assert_true (am_http_edits_add (&ed, FALSE, "X-Multi", NULL, FALSE));
+	g_assert_true (am_http_edits_add (&ed, FALSE, "Host", "ignored", TRUE));
+	g_assert_true (am_http_edits_add (&ed, FALSE, "X-Default", "filled", TRUE));
+	g_assert_true (am_http_edits_add (&ed, TRUE, "X-Resp", "r", FALSE));
+	g_assert_false (am_http_edits_add (&ed, FALSE, "Bad Name", "v", FALSE));
+	g_assert_false (am_http_edits_add (&ed, FALSE, "", "v", FALSE));
+	g_assert_false (am_http_edits_add (&ed, FALSE, "X-Inject", "a\r\nX-Evil: 1", FALSE));
+	g_assert_true (am_http_edits_cover (&ed, FALSE, "CONTENT-TYPE", 12));
+	g_assert_false (am_http_edits_cover (&ed, FALSE, "Host", 4));	/* a fallback */
+	g_assert_false (am_http_edits_cover (&ed, TRUE, "X-New", 5));
+	text = headers_text (&hs, &ed, FALSE);
+	g_assert_cmpstr (text, ==,
+			 "Host: a.example\r\nX-Empty: \r\nContent-Type: application/json\r\n"
+			 "x-new: second\r\nX-Default: filled\r\n");
+
+	/* a set after a fallback of the same name wins, and the reverse */
+	g_assert_true (am_http_edits_add (&ed, FALSE, "Host", "set", FALSE));
+	g_assert_true (am_http_edits_add (&ed, FALSE, "X-Empty", "kept-if-absent", TRUE));
+	g_clear_pointer (&text, g_free);
+	text = headers_text (&hs, &ed, FALSE);
+	g_assert_cmpstr (text, ==,
+			 "X-Empty: \r\nContent-Type: application/json\r\nx-new: second\r\n"
+			 "X-Default: filled\r\nHost: set\r\n");
+	resp = headers_text (&hs, &ed, TRUE);
+	g_assert_true (g_str_has_suffix (resp, "X-Resp: r\r\n"));
+
+	/* reset keeps nothing but the room; many and long edits grow it */
+	am_http_edits_reset (&ed);
+	g_assert_false (am_http_edits_cover (&ed, FALSE, "Content-Type", 12));
+	for (guint i = 0; i < 40; i++) {
+		g_autofree char *name = g_strdup_printf ("X-E%u", i);
+
+		g_assert_true (am_http_edits_add (&ed, FALSE, name, big, FALSE));
+	}
+	g_assert_cmpuint (ed.n, ==, 40);
+	for (guint i = 0; i < 40; i++) {
+		g_assert_cmpuint (ed.v[i].value_len, ==, 3000);
+		g_assert_cmpstr (ed.buf + ed.v[i].value, ==, big);
+	}
+	am_http_edits_free (&ed);
+	am_http_head_free (&hs);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -795,5 +899,6 @@ main (int argc, char **argv)
 	ADD ("stop", test_stop, NULL);
 	ADD ("tls", test_tls, tls_listener);
 	g_test_add_func ("/http/listen-errors", test_listen_errors);
+	g_test_add_func ("/http/edits", test_edits);
 	return g_test_run ();
 }
