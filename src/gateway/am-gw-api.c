@@ -673,6 +673,27 @@ handlers_parse (GwParse *p, xmlNode *handlers)
 
 /* ---- the <api> element ---- */
 
+/* API.canProcess: transports="http" or "https" limits the API to that
+ * listener; empty (or both named) allows either. */
+static void
+api_parse_transports (AmGwApi *api)
+{
+	g_auto (GStrv) list = NULL;
+
+	if (api->transports == NULL || *api->transports == '\0') {
+		api->over_http = api->over_https = TRUE;
+		return;
+	}
+	list = g_strsplit (api->transports, ",", -1);
+	for (guint i = 0; list[i] != NULL; i++) {
+		g_strstrip (list[i]);
+		if (g_ascii_strcasecmp (list[i], "http") == 0)
+			api->over_http = TRUE;
+		else if (g_ascii_strcasecmp (list[i], "https") == 0)
+			api->over_https = TRUE;
+	}
+}
+
 static void
 api_free (AmGwApi *api)
 {
@@ -685,6 +706,7 @@ api_free (AmGwApi *api)
 	g_free (api->host);
 	g_free (api->tenant_domain);
 	g_free (api->default_target);
+	g_free (api->qname);
 	g_ptr_array_unref (api->resources);
 	g_ptr_array_unref (api->handlers);
 	g_ptr_array_unref (api->endpoint_keys);
@@ -797,7 +819,11 @@ api_parse_root (GwParse *p, xmlNode *root)
 	if (api->resources->len == 0)
 		gw_error (p, root, "no <resource> (synapse refuses an API without resources)");
 	resources_check (p, root);
-	return gw_failed (p) ? NULL : g_steal_pointer (&api);
+	if (gw_failed (p))
+		return NULL;
+	api->qname = am_gw_api_qualified_name (api);
+	api_parse_transports (api);
+	return g_steal_pointer (&api);
 }
 
 /* Parse @xml into a document; NULL (and errors) when it is not well-formed. */

@@ -129,6 +129,9 @@ struct _AmGwApi {
 	GPtrArray *handlers;	   /* AmGwHandler*, order of the first <handlers> */
 	GPtrArray *endpoint_keys;  /* char*: named endpoints referenced */
 	GPtrArray *sequence_keys;  /* char*: sequences referenced */
+	/* worked out once by the parser for the request path */
+	char *qname;		   /* am_gw_api_qualified_name () */
+	gboolean over_http, over_https; /* transports allows that listener */
 };
 
 /* Named artifacts an API may refer to: endpoints/ (name -> AmGwEndpoint*)

@@ -35,7 +35,7 @@ typedef struct {
 	GMutex lock;		/* counters only: the /metrics reader takes it too */
 	GHashTable *counters;	/* API qualified name ("-": none) -> AmGwCounters */
 	GHashTable *rr;		/* load-balance group key -> next index (GUINT_TO_POINTER) */
-	GHashTable *schemes;	/* "context\nversion" -> AmGwSchemes */
+	GHashTable *schemes;	/* the API's qualified name -> AmGwSchemes */
 	GString *log;		/* access log lines not yet written */
 	GSource *flush;
 	gint64 km_warned_at;	/* monotonic: last "Key Manager unavailable" warning */

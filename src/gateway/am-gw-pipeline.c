@@ -70,7 +70,7 @@ typedef struct {
 	AmGwSnapshot *snap;
 	AmGwMatch match;
 	gboolean matched;
-	char *api_name;		/* qualified, for logs and counters */
+	const char *api_name;	/* qualified (the matched API's), for logs and counters */
 	char id[64];		/* request id (access log, activityid header) */
 	char *auth_scheme;	/* the resource's auth type */
 	char *token;		/* wiped on free */
@@ -171,7 +171,6 @@ gw_call_free (gpointer p)
 
 	am_gw_match_clear (&call->match);
 	g_clear_pointer (&call->snap, am_gw_snapshot_unref);
-	g_free (call->api_name);
 	g_free (call->auth_scheme);
 	if (call->token != NULL)
 		memset (call->token, 0, strlen (call->token));
@@ -226,10 +225,9 @@ gw_cors_headers (AmHttpRequest *req, GwCall *call)
 		n = (gsize) (b - a);
 		if ((n == 1 && *a == '*') ||
 		    (origin != NULL && strlen (origin) == n && memcmp (a, origin, n) == 0)) {
-			g_autofree char *allowed = g_strndup (a, n);
-
+			/* the request's own Origin, or "*" */
 			am_http_request_default_response_header (req, "Access-Control-Allow-Origin",
-								 allowed);
+								 n == 1 && *a == '*' ? "*" : origin);
 			break;
 		}
 		o = end != NULL ? end + 1 : NULL;
@@ -896,12 +894,6 @@ gw_auth_token (AmHttpRequest *req, GwCall *call, GPtrArray *templates)
 					on_validated, am_http_request_ref (req));
 }
 
-static char *
-gw_schemes_key (const AmGwApi *api)
-{
-	return g_strconcat (api->context, "\n", api->version != NULL ? api->version : "", NULL);
-}
-
 static void
 on_schemes (GPtrArray *templates, const GError *error, gpointer user_data)
 {
@@ -917,7 +909,7 @@ on_schemes (GPtrArray *templates, const GError *error, gpointer user_data)
 	s = g_new0 (GwSchemes, 1);
 	s->templates = templates;
 	s->expires = g_get_monotonic_time () + (gint64) call->gw->resource_cache_s * G_USEC_PER_SEC;
-	g_hash_table_replace (call->w->schemes, gw_schemes_key (call->match.api), s);
+	g_hash_table_replace (call->w->schemes, g_strdup (call->match.api->qname), s);
 	gw_auth_token (req, call, s->templates);
 }
 
@@ -925,7 +917,6 @@ static void
 gw_authenticate (AmHttpRequest *req, GwCall *call)
 {
 	const AmGwApi *api = call->match.api;
-	g_autofree char *key = NULL;
 	GwSchemes *s;
 
 	if (am_gw_api_handler (api, ".APIAuthenticationHandler") == NULL) {
@@ -933,8 +924,7 @@ gw_authenticate (AmHttpRequest *req, GwCall *call)
 		gw_forward (req, call);
 		return;
 	}
-	key = gw_schemes_key (api);
-	s = g_hash_table_lookup (call->w->schemes, key);
+	s = g_hash_table_lookup (call->w->schemes, api->qname);
 	if (s != NULL && s->expires > g_get_monotonic_time ()) {
 		gw_auth_token (req, call, s->templates);
 		return;
@@ -968,35 +958,17 @@ gw_request_id (char *buf, const char *prefix, guint worker, guint64 counter)
 	*p = '\0';
 }
 
-/* API.canProcess: transports="http" or "https" limits the API to that
- * listener; empty (or both named) allows either. */
-static gboolean
-gw_transport_allowed (const AmGwApi *api, gboolean tls)
-{
-	g_auto (GStrv) list = NULL;
-
-	if (api->transports == NULL || *api->transports == '\0')
-		return TRUE;
-	list = g_strsplit (api->transports, ",", -1);
-	for (guint i = 0; list[i] != NULL; i++) {
-		g_strstrip (list[i]);
-		if (g_ascii_strcasecmp (list[i], tls ? "https" : "http") == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
-
 static AmGwMatchStatus
 gw_match (GwCall *call, const char *method, const char *target)
 {
 	AmGwMatchStatus st;
 
 	am_gw_match_clear (&call->match);
-	g_clear_pointer (&call->api_name, g_free);
+	call->api_name = NULL;
 	st = am_gw_router_match (am_gw_snapshot_router (call->snap), method, target, &call->match);
 	call->matched = st != AM_GW_MATCH_NO_API;
 	if (call->matched)
-		call->api_name = am_gw_api_qualified_name (call->match.api);
+		call->api_name = call->match.api->qname;
 	return st;
 }
 
@@ -1028,7 +1000,8 @@ am_gw_pipeline_handle (AmHttpRequest *req, gpointer data)
 		gw_respond_fault (req, call, am_gw_fault_no_api ());
 		return;
 	}
-	if (!gw_transport_allowed (call->match.api, am_http_request_is_tls (req))) {
+	if (!(am_http_request_is_tls (req) ? call->match.api->over_https
+					   : call->match.api->over_http)) {
 		/* TRANSPORT_DENIED: no API takes it; `main` answers */
 		const char *target = am_http_request_get_target (req);
 

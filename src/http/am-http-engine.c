@@ -3,8 +3,10 @@
  * The data-plane HTTP engine's skeleton (ARCHITECTURE.md §2): worker
  * threads, each with its own GMainContext, its own SO_REUSEPORT listening
  * sockets and one edge-triggered epoll set holding every socket of the
- * worker.  The epoll fd is the only fd GLib polls; one dispatch drains the
- * ready events, so the per-event cost is an epoll entry, not a GSource.
+ * worker.  Each worker runs its context's iterations itself and sleeps in
+ * epoll_wait, where the context's wakeup fd is registered too; a batch of
+ * ready events is handled between GLib's poll and dispatch phases, so the
+ * per-event cost is an epoll entry, not a GSource.
  * A 100 ms tick enforces the timeouts (connection deadlines are absolute
  * monotonic times, scanned, which is cheap next to a timer per request)
  * and refreshes the cached Date header.
@@ -62,41 +64,97 @@ am_http_config_init (AmHttpConfig *cfg)
 	cfg->shutdown_timeout_ms = 5000;
 }
 
-/* ---- the epoll source ---- */
+/* ---- the worker's loop ---- */
 
-typedef struct {
-	GSource source;
-	AmHttpWorker *w;
-} EpollSource;
-
+/* Handle one batch of ready epoll events; TRUE if the context's wakeup fd
+ * (registered with a NULL pointer) was among them. */
 static gboolean
-epoll_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+worker_handle_events (AmHttpWorker *w, struct epoll_event *ev, int n)
 {
-	AmHttpWorker *w = ((EpollSource *) source)->w;
-	struct epoll_event ev[EVENTS_PER_WAIT];
-	int n;
+	gboolean woken = FALSE;
 
-	/* A few rounds while busy: each GLib iteration costs more than an
-	 * epoll_wait. */
-	for (int round = 0; round < 4; round++) {
-		n = epoll_wait (w->epfd, ev, EVENTS_PER_WAIT, 0);
-		if (n <= 0)
-			break;
-		w->now = g_get_monotonic_time ();
-		for (int i = 0; i < n; i++) {
-			AmHttpIo *io = ev[i].data.ptr;
+	w->now = g_get_monotonic_time ();
+	for (int i = 0; i < n; i++) {
+		AmHttpIo *io = ev[i].data.ptr;
 
-			/* closed by an earlier event of this batch (its memory
-			 * is in the graveyard until the batch is done) */
-			if (io->fd < 0)
-				continue;
-			io->on_event (io, ev[i].events);
+		if (io == NULL) {
+			woken = TRUE;
+			continue;
 		}
-		g_ptr_array_set_size (w->graveyard, 0);
+		/* closed by an earlier event of this batch (its memory is in
+		 * the graveyard until the batch is done) */
+		if (io->fd < 0)
+			continue;
+		io->on_event (io, ev[i].events);
+	}
+	g_ptr_array_set_size (w->graveyard, 0);
+	return woken;
+}
+
+/* Wait up to @timeout ms for the worker's sockets and run what is ready,
+ * then a few more batches while they come full (each loop iteration costs
+ * more than an epoll_wait).  TRUE if the wakeup fd was ready. */
+static gboolean
+worker_wait (AmHttpWorker *w, int timeout)
+{
+	struct epoll_event ev[EVENTS_PER_WAIT];
+	gboolean woken = FALSE;
+
+	for (int round = 0; round < 4; round++) {
+		int n = epoll_wait (w->epfd, ev, EVENTS_PER_WAIT, round == 0 ? timeout : 0);
+
+		if (n <= 0) {
+			if (n < 0 && errno != EINTR)
+				g_warning ("epoll_wait: %s", g_strerror (errno));
+			break;
+		}
+		woken |= worker_handle_events (w, ev, n);
 		if (n < EVENTS_PER_WAIT)
 			break;
 	}
-	return G_SOURCE_CONTINUE;
+	return woken;
+}
+
+/* One main loop iteration, the way g_main_context_iteration() does it,
+ * except for the wait.  When the only fds GLib wants are its wakeup fd
+ * (which is in the epoll set too), the worker sleeps in epoll_wait itself:
+ * GLib polling the epoll fd would cost a poll() set-up and tear-down per
+ * sleep, an extra epoll_wait per wakeup, and wakeups without the sync
+ * hint a socket's reader gets, so more context switches per request.
+ * Sources with other fds make it fall back to polling them all. */
+static void
+worker_iterate (AmHttpWorker *w, GPollFD **fds, gint *n_alloc)
+{
+	gint max_priority, timeout, nfds;
+	gboolean only_wakeup = w->wake_fd >= 0;
+
+	g_main_context_prepare (w->ctx, &max_priority);
+	/* one slot more for the epoll fd of the fallback */
+	while ((nfds = g_main_context_query (w->ctx, max_priority, &timeout, *fds, *n_alloc - 1)) >
+	       *n_alloc - 1) {
+		*n_alloc = nfds + 8;
+		*fds = g_renew (GPollFD, *fds, *n_alloc);
+	}
+	for (gint i = 0; i < nfds; i++) {
+		(*fds)[i].revents = 0;
+		if ((*fds)[i].fd != w->wake_fd)
+			only_wakeup = FALSE;
+	}
+	if (only_wakeup) {
+		if (worker_wait (w, timeout))
+			for (gint i = 0; i < nfds; i++)
+				(*fds)[i].revents = (*fds)[i].events & G_IO_IN;
+	} else {
+		GPollFD *ep = &(*fds)[nfds];
+
+		ep->fd = w->epfd;
+		ep->events = G_IO_IN;
+		ep->revents = 0;
+		if (g_poll (*fds, (guint) nfds + 1, timeout) > 0 && ep->revents != 0)
+			worker_wait (w, 0);
+	}
+	g_main_context_check (w->ctx, max_priority, *fds, nfds);
+	g_main_context_dispatch (w->ctx);
 }
 
 void
@@ -104,10 +162,6 @@ am_http_worker_defer_free (AmHttpWorker *w, gpointer mem)
 {
 	g_ptr_array_add (w->graveyard, mem);
 }
-
-static GSourceFuncs epoll_funcs = {
-	.dispatch = epoll_dispatch,
-};
 
 void
 am_http_worker_watch (AmHttpWorker *w, AmHttpIo *io)
@@ -217,7 +271,7 @@ worker_on_tick (gpointer data)
 	}
 	if (w->stop_deadline != 0 && (w->conns == NULL || w->now >= w->stop_deadline)) {
 		worker_close_all (w);
-		g_main_loop_quit (w->loop);
+		w->quit = TRUE;
 	}
 	g_ptr_array_set_size (w->graveyard, 0);
 	return G_SOURCE_CONTINUE;
@@ -245,12 +299,42 @@ static gpointer
 worker_main (gpointer data)
 {
 	AmHttpWorker *w = data;
+	g_autofree GPollFD *fds = NULL;
+	gint n_alloc = 0;
 
 	g_main_context_push_thread_default (w->ctx);
-	g_main_loop_run (w->loop);
+	if (!g_main_context_acquire (w->ctx))
+		g_error ("a worker's main context is owned by another thread");
+	while (!w->quit)
+		worker_iterate (w, &fds, &n_alloc);
 	worker_close_all (w);
+	g_main_context_release (w->ctx);
 	g_main_context_pop_thread_default (w->ctx);
 	return NULL;
+}
+
+/* A new context polls one fd, its GWakeup's: put it in the epoll set
+ * (level-triggered, GLib reads it) so that worker_iterate can sleep in
+ * epoll_wait alone. */
+static void
+worker_watch_wakeup (AmHttpWorker *w)
+{
+	GPollFD fds[4];
+	gint timeout, n;
+
+	w->wake_fd = -1;
+	if (!g_main_context_acquire (w->ctx))
+		return;
+	n = g_main_context_query (w->ctx, G_MAXINT, &timeout, fds, G_N_ELEMENTS (fds));
+	g_main_context_release (w->ctx);
+	if (n == 1) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+		if (epoll_ctl (w->epfd, EPOLL_CTL_ADD, fds[0].fd, &ev) == 0)
+			w->wake_fd = fds[0].fd;
+		else
+			g_warning ("epoll_ctl (wakeup fd): %s", g_strerror (errno));
+	}
 }
 
 static AmHttpWorker *
@@ -261,24 +345,14 @@ worker_new (AmHttpEngine *e, guint index)
 	w->e = e;
 	w->index = index;
 	w->ctx = g_main_context_new ();
-	w->loop = g_main_loop_new (w->ctx, FALSE);
 	w->epfd = epoll_create1 (EPOLL_CLOEXEC);
+	worker_watch_wakeup (w);
 	w->pool = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, am_http_pool_free);
 	w->dns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, am_http_dns_free);
 	w->now = g_get_monotonic_time ();
 	am_http_worker_update_date (w);
 	w->graveyard = g_ptr_array_new_with_free_func (g_free);
 
-	w->ep_source = g_source_new (&epoll_funcs, sizeof (EpollSource));
-	((EpollSource *) w->ep_source)->w = w;
-	g_source_add_unix_fd (w->ep_source, w->epfd, G_IO_IN);
-	/* GLib blocks a non-recursive source while it dispatches by taking
-	 * its fd out of the poll set, and putting it back signals the
-	 * context's wakeup fd: an eventfd write, a read and an empty loop
-	 * iteration after every batch.  The dispatch never iterates this
-	 * context, so nothing can recurse. */
-	g_source_set_can_recurse (w->ep_source, TRUE);
-	g_source_attach (w->ep_source, w->ctx);
 	w->tick = g_timeout_source_new (TICK_MS);
 	g_source_set_callback (w->tick, worker_on_tick, w, NULL);
 	g_source_attach (w->tick, w->ctx);
@@ -302,15 +376,12 @@ static void
 worker_free (AmHttpWorker *w)
 {
 	worker_close_listeners (w);
-	g_source_destroy (w->ep_source);
-	g_source_unref (w->ep_source);
 	g_source_destroy (w->tick);
 	g_source_unref (w->tick);
 	g_hash_table_destroy (w->pool);
 	g_hash_table_destroy (w->dns);
 	g_ptr_array_unref (w->graveyard);
 	close (w->epfd);
-	g_main_loop_unref (w->loop);
 	g_main_context_unref (w->ctx);
 	g_free (w->listeners);
 	g_free (w);

@@ -202,9 +202,10 @@ struct _AmHttpWorker {
 	guint index;
 	GThread *thread;
 	GMainContext *ctx;
-	GMainLoop *loop;
+	gboolean quit;		/* leave the loop after this iteration */
 	int epfd;
-	GSource *ep_source, *tick;
+	int wake_fd;		/* the context's GWakeup fd, also in epfd; -1 unknown */
+	GSource *tick;
 	AmHttpListener *listeners;
 	guint n_listeners;
 	GList *conns;		/* AmHttpConn*, link in conn->link */

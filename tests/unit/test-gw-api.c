@@ -128,6 +128,9 @@ test_simple_api (Fixture *f, gconstpointer data)
 	g_assert_nonnull (api);
 	qname = am_gw_api_qualified_name (api);
 	g_assert_cmpstr (qname, ==, "admin--PizzaShackAPI:v1.0.0");
+	g_assert_cmpstr (api->qname, ==, qname);
+	g_assert_true (api->over_http);
+	g_assert_true (api->over_https);
 	g_assert_cmpstr (api->context, ==, "/pizzashack/1.0.0");
 	g_assert_cmpint (api->version_type, ==, AM_GW_VERSION_CONTEXT);
 	g_assert_false (api->default_version);
@@ -197,6 +200,8 @@ test_cluster_api (Fixture *f, gconstpointer data)
 	g_assert_cmpstr (api->context, ==, "/cluster/2.0");
 	g_assert_cmpstr (api->context_template, ==, "/cluster/{version}");
 	g_assert_cmpstr (api->transports, ==, "https");
+	g_assert_false (api->over_http);
+	g_assert_true (api->over_https);
 	r = g_ptr_array_index (api->resources, 0);
 	lb = r->production.endpoint;
 	g_assert_cmpint (lb->type, ==, AM_GW_EP_LOADBALANCE);
