@@ -650,6 +650,7 @@ handlers_parse (GwParse *p, xmlNode *handlers)
 			continue;
 		handler = g_new0 (AmGwHandler, 1);
 		handler->class_name = gw_attr (h, "class");
+		handler->class_len = handler->class_name != NULL ? strlen (handler->class_name) : 0;
 		handler->properties = g_array_new (FALSE, FALSE, sizeof (AmGwProperty));
 		if (handler->class_name == NULL || handler->class_name[0] == '\0')
 			gw_error (p, h, "missing class");
@@ -923,10 +924,13 @@ am_gw_api_qualified_name (const AmGwApi *api)
 const AmGwHandler *
 am_gw_api_handler (const AmGwApi *api, const char *class_suffix)
 {
+	gsize n = strlen (class_suffix);
+
 	for (guint i = 0; i < api->handlers->len; i++) {
 		const AmGwHandler *h = g_ptr_array_index (api->handlers, i);
 
-		if (h->class_name != NULL && g_str_has_suffix (h->class_name, class_suffix))
+		if (h->class_name != NULL && h->class_len >= n &&
+		    memcmp (h->class_name + h->class_len - n, class_suffix, n) == 0)
 			return h;
 	}
 	return NULL;

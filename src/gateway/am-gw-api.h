@@ -108,6 +108,7 @@ typedef struct {
 
 typedef struct {
 	char *class_name;
+	gsize class_len;
 	GArray *properties; /* AmGwProperty, in document order */
 } AmGwHandler;
 

@@ -1072,19 +1072,81 @@ am_gw_pipeline_upstream_error (AmHttpRequest *req, AmHttpFailure failure, gpoint
 
 /* ---- access log and counters ---- */
 
+/* Append @n bytes: a copy when there is room (the buffer is sized past
+ * the flush threshold), GString's growth otherwise. */
+static inline void
+gw_log_put (GString *s, const char *v, gsize n)
+{
+	if (s->len + n < s->allocated_len) {
+		memcpy (s->str + s->len, v, n);
+		s->len += n;
+		s->str[s->len] = '\0';
+	} else {
+		g_string_append_len (s, v, (gssize) n);
+	}
+}
+
+static inline void
+gw_log_str (GString *s, const char *v)
+{
+	gw_log_put (s, v, strlen (v));
+}
+
+#define gw_log_lit(s, lit) gw_log_put ((s), (lit), sizeof (lit) - 1)
+
+/* The end of the run of bytes from @p that @bad does not pick (such runs
+ * are copied whole). */
+static const char *
+gw_log_safe_run (const char *p, gboolean (*bad) (guchar))
+{
+	while (*p != '\0' && !bad ((guchar) *p))
+		p++;
+	return p;
+}
+
+static gboolean
+gw_log_quote_bad (guchar c)
+{
+	return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+}
+
+static gboolean
+gw_log_target_bad (guchar c)
+{
+	return c <= 0x20 || c == '"';
+}
+
 static void
 gw_log_quoted (GString *s, const char *v)
 {
-	g_string_append_c (s, '"');
-	for (const char *p = v != NULL ? v : "-"; *p != '\0'; p++) {
-		guchar c = (guchar) *p;
+	const char *p = v != NULL ? v : "-";
 
-		if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f)
-			g_string_append_printf (s, "\\x%02X", c);
-		else
-			g_string_append_c (s, (char) c);
+	g_string_append_c (s, '"');
+	for (;;) {
+		const char *end = gw_log_safe_run (p, gw_log_quote_bad);
+
+		gw_log_put (s, p, (gsize) (end - p));
+		if (*end == '\0')
+			break;
+		g_string_append_printf (s, "\\x%02X", (guchar) *end);
+		p = end + 1;
 	}
 	g_string_append_c (s, '"');
+}
+
+/* the request target with blanks, controls and quotes as '_' */
+static void
+gw_log_target (GString *s, const char *p)
+{
+	for (;;) {
+		const char *end = gw_log_safe_run (p, gw_log_target_bad);
+
+		gw_log_put (s, p, (gsize) (end - p));
+		if (*end == '\0')
+			break;
+		g_string_append_c (s, '_');
+		p = end + 1;
+	}
 }
 
 static void
@@ -1125,7 +1187,7 @@ gw_log_uint (GString *s, guint64 v)
 		buf[--i] = (char) ('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	g_string_append_len (s, buf + i, (gssize) (sizeof buf - i));
+	gw_log_put (s, buf + i, sizeof buf - i);
 }
 
 /* microseconds as milliseconds with three decimals, without printf */
@@ -1136,7 +1198,7 @@ gw_log_ms (GString *s, gint64 us)
 			      (char) ('0' + us % 10) };
 
 	gw_log_uint (s, (guint64) (us / 1000));
-	g_string_append_len (s, frac, sizeof frac);
+	gw_log_put (s, frac, sizeof frac);
 }
 
 static void
@@ -1156,18 +1218,19 @@ gw_log (AmGwWorker *w, AmHttpRequest *req, GwCall *call, const AmHttpStats *stat
 		g_strlcpy (w->log_time, when, sizeof w->log_time);
 		w->log_second = second;
 	}
-	g_string_append (s, am_http_request_get_client_address (req));
-	g_string_append (s, " - ");
-	g_string_append (s, info != NULL && info->end_user_name != NULL ? info->end_user_name : "-");
-	g_string_append (s, " [");
-	g_string_append (s, w->log_time);
-	g_string_append (s, "] \"");
-	g_string_append (s, am_http_request_get_method (req));
+	gw_log_str (s, am_http_request_get_client_address (req));
+	gw_log_lit (s, " - ");
+	gw_log_str (s, info != NULL && info->end_user_name != NULL ? info->end_user_name : "-");
+	gw_log_lit (s, " [");
+	gw_log_str (s, w->log_time);
+	gw_log_lit (s, "] \"");
+	gw_log_str (s, am_http_request_get_method (req));
 	g_string_append_c (s, ' ');
-	for (const char *p = am_http_request_get_target (req); *p != '\0'; p++)
-		g_string_append_c (s, (guchar) *p <= 0x20 || *p == '"' ? '_' : *p);
-	g_string_append (s, am_http_request_get_minor_version (req) == 0 ? " HTTP/1.0\" "
-									  : " HTTP/1.1\" ");
+	gw_log_target (s, am_http_request_get_target (req));
+	if (am_http_request_get_minor_version (req) == 0)
+		gw_log_lit (s, " HTTP/1.0\" ");
+	else
+		gw_log_lit (s, " HTTP/1.1\" ");
 	gw_log_uint (s, stats->status);
 	g_string_append_c (s, ' ');
 	gw_log_uint (s, stats->response_bytes);
@@ -1175,20 +1238,20 @@ gw_log (AmGwWorker *w, AmHttpRequest *req, GwCall *call, const AmHttpStats *stat
 	gw_log_quoted (s, am_http_request_get_header (req, "Referer"));
 	g_string_append_c (s, ' ');
 	gw_log_quoted (s, am_http_request_get_header (req, "User-Agent"));
-	g_string_append (s, " rid=");
-	g_string_append (s, call != NULL ? call->id : "-");
-	g_string_append (s, " api=");
+	gw_log_lit (s, " rid=");
+	gw_log_str (s, call != NULL ? call->id : "-");
+	gw_log_lit (s, " api=");
 	gw_log_quoted (s, call != NULL ? call->api_name : NULL);
-	g_string_append (s, " app=");
+	gw_log_lit (s, " app=");
 	gw_log_quoted (s, info != NULL ? info->application_name : NULL);
-	g_string_append (s, " upstream=");
-	g_string_append (s, call != NULL && call->upstream ? call->upstream : "-");
-	g_string_append (s, " upstream_ms=");
+	gw_log_lit (s, " upstream=");
+	gw_log_str (s, call != NULL && call->upstream ? call->upstream : "-");
+	gw_log_lit (s, " upstream_ms=");
 	if (stats->upstream_latency_us >= 0)
 		gw_log_ms (s, stats->upstream_latency_us);
 	else
 		g_string_append_c (s, '-');
-	g_string_append (s, " total_ms=");
+	gw_log_lit (s, " total_ms=");
 	gw_log_ms (s, MAX (stats->total_us, 0));
 	if (stats->error != AM_HTTP_FAIL_NONE)
 		g_string_append_printf (s, " error=%s", am_http_failure_to_string (stats->error));

@@ -526,9 +526,15 @@ am_gw_router_free (AmGwRouter *router)
 static AmGwApi *
 index_probe (GHashTable *table, const char *path, gsize len, const char **after)
 {
-	g_autofree char *key = g_strndup (path, len);
-	GPtrArray *list = g_hash_table_lookup (table, key);
+	char buf[256];
+	g_autofree char *heap = NULL;
+	char *key = len < sizeof buf ? buf : (heap = g_malloc (len + 1));
+	GPtrArray *list;
 	const char *rest = path + len;
+
+	memcpy (key, path, len);
+	key[len] = '\0';
+	list = g_hash_table_lookup (table, key);
 
 	for (guint i = 0; list != NULL && i < list->len; i++) {
 		AmGwApi *api = g_ptr_array_index (list, i);

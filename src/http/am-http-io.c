@@ -141,7 +141,7 @@ am_http_head_reset (AmHttpHead *hs)
 	hs->n = 0;
 	hs->in_value = FALSE;
 	hs->overflow = FALSE;
-	hs->has_connection = FALSE;
+	hs->connection_names_headers = FALSE;
 }
 
 void
@@ -249,6 +249,29 @@ head_name_is (const AmHttpHead *hs, guint i, const char *name, gsize len)
 	       g_ascii_strncasecmp (hs->buf + hs->h[i].name, name, len) == 0;
 }
 
+/* Whether a Connection value names any header besides the usual "close"
+ * and "keep-alive" options (keep-alive is hop-by-hop anyway). */
+static gboolean
+connection_names_others (const char *v)
+{
+	while (*v != '\0') {
+		gsize n;
+
+		while (*v == ' ' || *v == '\t' || *v == ',')
+			v++;
+		n = strcspn (v, ",");
+		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+			n--;
+		if (n > 0 && !(n == 5 && g_ascii_strncasecmp (v, "close", 5) == 0) &&
+		    !(n == 10 && g_ascii_strncasecmp (v, "keep-alive", 10) == 0))
+			return TRUE;
+		v += n;
+		while (*v != '\0' && *v != ',')
+			v++;
+	}
+	return FALSE;
+}
+
 int
 am_http_head_finish (AmHttpHead *hs)
 {
@@ -266,8 +289,9 @@ am_http_head_finish (AmHttpHead *hs)
 	hs->in_value = FALSE;
 	if (hs->overflow)
 		return -1;
-	for (guint i = 0; i < hs->n && !hs->has_connection; i++)
-		hs->has_connection = head_name_is (hs, i, "Connection", 10);
+	for (guint i = 0; i < hs->n && !hs->connection_names_headers; i++)
+		if (head_name_is (hs, i, "Connection", 10))
+			hs->connection_names_headers = connection_names_others (am_http_head_value (hs, i));
 	return 0;
 }
 
@@ -366,8 +390,8 @@ am_http_head_is_hop (const AmHttpHead *hs, guint i)
 			if (hop_headers[k].len == len &&
 			    g_ascii_strncasecmp (name, hop_headers[k].name, len) == 0)
 				return TRUE;
-	/* listed in a Connection header */
-	if (hs->has_connection)
+	/* listed in a Connection header (one that names more than options) */
+	if (hs->connection_names_headers)
 		for (guint k = 0; k < hs->n; k++)
 			if (head_name_is (hs, k, "Connection", 10) &&
 			    am_http_list_has (am_http_head_value (hs, k), name))

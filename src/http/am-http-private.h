@@ -64,7 +64,9 @@ typedef struct {
 	guint n;
 	gboolean in_value;	/* last callback was a value */
 	gboolean overflow;	/* too many bytes or lines */
-	gboolean has_connection;	/* a Connection header (set by finish) */
+	/* a Connection header names headers besides close/keep-alive (set by
+	 * finish): only then can a header be hop-by-hop by being listed */
+	gboolean connection_names_headers;
 	AmHttpHdr h[AM_HTTP_MAX_HEADERS];
 	guint max;
 } AmHttpHead;

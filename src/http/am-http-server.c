@@ -803,11 +803,16 @@ conn_on_eof (AmHttpConn *c)
 static gboolean
 conn_scan_fold (AmHttpConn *c, const char *p, gsize n)
 {
-	for (gsize i = 0; i < n; i++) {
-		if (CONN (c)->head_last_lf && (p[i] == ' ' || p[i] == '\t'))
+	const char *end = p + n;
+
+	if (n == 0)
+		return FALSE;
+	if (CONN (c)->head_last_lf && (p[0] == ' ' || p[0] == '\t'))
+		return TRUE;
+	for (const char *q = p; (q = memchr (q, '\n', (gsize) (end - q))) != NULL && ++q < end;)
+		if (*q == ' ' || *q == '\t')
 			return TRUE;
-		CONN (c)->head_last_lf = p[i] == '\n';
-	}
+	CONN (c)->head_last_lf = end[-1] == '\n';
 	return FALSE;
 }
 

@@ -300,7 +300,7 @@ def test_valid_token_reaches_backend(gw, backend):
     check_forwarded(gw, backend, OK.token)
     check_forwarded(gw, backend, OK.token, https=True)  # now from the token cache
     # uri-template resource: the sub-path is forwarded as is
-    r = call(gw, "/pizzashack/1.0.0/order/42", OK.token)
+    r = call(gw, "/pizzashack/1.0.0/order/42", OK.token, **{"User-Agent": 'probe "q" \\x'})
     assert r.status_code == 200 and r.json()["path"] == "/api/order/42"
 
     log = gw.home / "repository" / "logs" / "http_gw_access.log"
@@ -313,6 +313,8 @@ def test_valid_token_reaches_backend(gw, backend):
     assert 'api="admin--PizzaShackAPI:v1.0.0"' in line and f'app="{OK.app_name}"' in line
     assert re.search(r" rid=\S+ ", line) and f"upstream=127.0.0.1:{backend.port}" in line
     assert re.search(r" upstream_ms=\d+\.\d{3} total_ms=\d+\.\d{3}$", line), line
+    # quotes and backslashes in logged header values are escaped
+    assert ' "-" "probe \\x22q\\x22 \\x5Cx" rid=' in line, line
     assert OK.token not in text and OK.token not in gw.log_text()
 
     with http_session() as s:

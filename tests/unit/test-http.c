@@ -819,7 +819,7 @@ test_edits (void)
 	am_http_head_init (&hs, 4096, 32);
 	head_feed (&hs, lines);
 	g_assert_cmpuint (hs.n, ==, 7);
-	g_assert_true (hs.has_connection);
+	g_assert_true (hs.connection_names_headers);
 	g_assert_cmpstr (am_http_head_get (&hs, "HOST"), ==, "a.example");
 	g_assert_cmpstr (am_http_head_get (&hs, "Content-Type"), ==, "text/plain");
 	g_assert_cmpstr (am_http_head_get (&hs, "x-empty"), ==, "");
@@ -872,6 +872,20 @@ test_edits (void)
 		g_assert_cmpstr (ed.buf + ed.v[i].value, ==, big);
 	}
 	am_http_edits_free (&ed);
+
+	/* Connection with options only: nothing else becomes hop-by-hop */
+	{
+		static const char *const opts[] = {
+			"Connection", " Keep-Alive , close", "Keep-Alive", "5", "X-Kept", "1", NULL,
+		};
+
+		am_http_head_reset (&hs);
+		head_feed (&hs, opts);
+		g_assert_false (hs.connection_names_headers);
+		g_assert_true (am_http_head_is_hop (&hs, 0));
+		g_assert_true (am_http_head_is_hop (&hs, 1));
+		g_assert_false (am_http_head_is_hop (&hs, 2));
+	}
 	am_http_head_free (&hs);
 }
 
