@@ -77,11 +77,16 @@ typedef struct {
 	AmGwResult *result;		/* the validation result, shared with the cache */
 	const AmKeyValidationInfo *info;
 	AmGwKeyType key_type;
-	GPtrArray *candidates;	/* const AmGwEndpoint* leaves, borrowed from snap */
+	/* the endpoint leaves to try, in order, borrowed from snap: in
+	 * cand_inline until there are more */
+	const AmGwEndpoint **candidates;
+	guint n_candidates, cap_candidates;
+	const AmGwEndpoint *cand_inline[4];
 	guint next_candidate;
 	const AmGwEndpoint *current;
 	const AmGwEndpoint *route_endpoint;
-	char *upstream;		/* host:port of the last attempt */
+	const char *upstream;	/* host:port of the last attempt (the endpoint's, or ...) */
+	char *upstream_owned;	/* ... this copy, for a URL with variables */
 	int last_code;		/* synapse error code of the last endpoint failure */
 	guint upstream_errors;
 	gboolean auth_failed;
@@ -176,8 +181,9 @@ gw_call_free (gpointer p)
 		memset (call->token, 0, strlen (call->token));
 	g_free (call->token);
 	am_gw_result_unref (call->result);
-	g_clear_pointer (&call->candidates, g_ptr_array_unref);
-	g_free (call->upstream);
+	if (call->candidates != call->cand_inline)
+		g_free (call->candidates);
+	g_free (call->upstream_owned);
 	g_free (call);
 }
 
@@ -297,6 +303,20 @@ gw_ep_key (const AmGwEndpoint *ep)
 }
 
 static void
+gw_add_candidate (GwCall *call, const AmGwEndpoint *ep)
+{
+	if (call->n_candidates == call->cap_candidates) {
+		guint cap = call->cap_candidates * 2;
+
+		if (call->candidates == call->cand_inline)
+			call->candidates = g_memdup2 (call->cand_inline, sizeof call->cand_inline);
+		call->candidates = g_renew (const AmGwEndpoint *, call->candidates, cap);
+		call->cap_candidates = cap;
+	}
+	call->candidates[call->n_candidates++] = ep;
+}
+
+static void
 gw_add_leaves (GwCall *call, const AmGwEndpoint *ep)
 {
 	guint n, start;
@@ -308,7 +328,7 @@ gw_add_leaves (GwCall *call, const AmGwEndpoint *ep)
 	switch (ep->type) {
 	case AM_GW_EP_HTTP:
 	case AM_GW_EP_ADDRESS:
-		g_ptr_array_add (call->candidates, (gpointer) ep);
+		gw_add_candidate (call, ep);
 		break;
 	case AM_GW_EP_FAILOVER:
 		for (guint i = 0; i < ep->children->len; i++)
@@ -586,8 +606,11 @@ gw_proxy_to (AmHttpRequest *req, GwCall *call, const AmGwEndpoint *ep)
 		up.read_timeout_ms = (guint) MIN (ep->timeout_ms, G_MAXUINT);
 	am_http_request_set_header (req, "Host", t->host_header);
 	call->current = ep;
-	g_free (call->upstream);
-	call->upstream = g_strdup (t->hostport);
+	g_clear_pointer (&call->upstream_owned, g_free);
+	/* a cached target lives as long as the endpoint, which the call's
+	 * snapshot keeps */
+	call->upstream = owned != NULL ? (call->upstream_owned = g_strdup (t->hostport))
+				       : t->hostport;
 	return am_http_request_proxy (req, &up);
 }
 
@@ -599,8 +622,8 @@ gw_send_next (AmHttpRequest *req, GwCall *call)
 	const AmGwEndpoint *suspended = NULL;
 	const char *method = am_http_request_get_method (req);
 
-	while (call->next_candidate < call->candidates->len) {
-		const AmGwEndpoint *ep = g_ptr_array_index (call->candidates, call->next_candidate++);
+	while (call->next_candidate < call->n_candidates) {
+		const AmGwEndpoint *ep = call->candidates[call->next_candidate++];
 
 		if (gw_ep_suspended (call->gw, ep, now)) {
 			if (suspended == NULL)
@@ -699,7 +722,11 @@ gw_forward (AmHttpRequest *req, GwCall *call)
 		return;
 	}
 	call->route_endpoint = route->endpoint;
-	call->candidates = g_ptr_array_new ();
+	if (call->candidates != call->cand_inline)
+		g_free (call->candidates);
+	call->candidates = call->cand_inline;
+	call->n_candidates = 0;
+	call->cap_candidates = G_N_ELEMENTS (call->cand_inline);
 	gw_add_leaves (call, route->endpoint);
 
 	am_http_request_add_forwarded_headers (req);
@@ -1066,7 +1093,7 @@ am_gw_pipeline_upstream_error (AmHttpRequest *req, AmHttpFailure failure, gpoint
 			 failure == AM_HTTP_FAIL_TLS;
 	/* only a request the backend never saw goes to the next endpoint */
 	if (!connect_failed || !am_http_request_can_retry (req))
-		call->next_candidate = call->candidates->len;
+		call->next_candidate = call->n_candidates;
 	gw_send_next (req, call);
 }
 

@@ -51,6 +51,22 @@ am_http_buf_pending (const AmHttpBuf *b)
 }
 void am_http_buf_clear (AmHttpBuf *b);
 
+/* ASCII lower case of every byte (others unchanged). */
+extern const guint8 am_http_lower[256];
+
+/* Whether @n bytes of @a and @b are equal but for ASCII case: header
+ * names, compared inline (lengths are checked first, so most calls see
+ * names that differ early or not at all). */
+static inline gboolean
+am_http_caseeq (const char *a, const char *b, gsize n)
+{
+	for (gsize i = 0; i < n; i++)
+		if (a[i] != b[i] &&
+		    am_http_lower[(guchar) a[i]] != am_http_lower[(guchar) b[i]])
+			return FALSE;
+	return TRUE;
+}
+
 /* ---- header stores: a parsed head, NUL-terminated strings in one buffer ---- */
 
 typedef struct {

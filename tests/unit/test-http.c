@@ -873,6 +873,33 @@ test_edits (void)
 	}
 	am_http_edits_free (&ed);
 
+	/* field values: HTAB and obs-text pass, other controls and DEL fail
+	 * wherever they sit in a word */
+	{
+		char v[40];
+
+		memset (v, 'a', sizeof v);
+		g_assert_true (am_http_is_field_value_len (v, sizeof v));
+		for (guint i = 0; i < sizeof v; i++) {
+			static const guchar bad[] = { 0x00, 0x01, '\r', '\n', 0x1f, 0x7f };
+			static const guchar good[] = { '\t', ' ', '~', 0x80, 0xfe, 0xff };
+
+			for (guint k = 0; k < G_N_ELEMENTS (bad); k++) {
+				v[i] = (char) bad[k];
+				g_assert_false (am_http_is_field_value_len (v, sizeof v));
+				g_assert_true (am_http_is_field_value_len (v, i));
+			}
+			for (guint k = 0; k < G_N_ELEMENTS (good); k++) {
+				v[i] = (char) good[k];
+				g_assert_true (am_http_is_field_value_len (v, sizeof v));
+			}
+			v[i] = 'a';
+		}
+		g_assert_true (am_http_caseeq ("Content-Type", "cONTENT-tYPE", 12));
+		g_assert_false (am_http_caseeq ("X-A^", "X-A~", 4));
+		g_assert_false (am_http_caseeq ("X-A@", "X-A`", 4));
+	}
+
 	/* Connection with options only: nothing else becomes hop-by-hop */
 	{
 		static const char *const opts[] = {
