@@ -134,6 +134,7 @@ struct _AmGwDeployment {
 	GHashTable *files; /* path -> GwFile* */
 	GRWLock lock;	   /* guards current */
 	AmGwSnapshot *current;
+	gint swaps;	   /* atomic: bumped after each swap of current */
 	guint64 generation;
 	GArray *listeners; /* GwListener */
 	guint next_listener;
@@ -368,6 +369,7 @@ am_gw_deployment_rescan (AmGwDeployment *self)
 	g_rw_lock_writer_lock (&self->lock);
 	old = self->current;
 	self->current = deploy_build_snapshot (self);
+	g_atomic_int_inc (&self->swaps);
 	g_rw_lock_writer_unlock (&self->lock);
 	am_gw_snapshot_unref (old);
 	g_message ("Synapse configuration %s: %u API(s) deployed (generation %" G_GUINT64_FORMAT ")",
@@ -499,6 +501,12 @@ am_gw_deployment_snapshot (AmGwDeployment *self)
 	s = am_gw_snapshot_ref (self->current);
 	g_rw_lock_reader_unlock (&self->lock);
 	return s;
+}
+
+gint
+am_gw_deployment_swaps (AmGwDeployment *self)
+{
+	return g_atomic_int_get (&self->swaps);
 }
 
 char **

@@ -42,6 +42,8 @@ typedef struct {
 	guint km_failures;	/* failures not warned about since */
 	gint64 log_second;	/* the second log_time was formatted for */
 	char log_time[40];	/* "02/Dec/2026:18:00:00 +0000" */
+	struct _GwSnapHold *hold; /* this worker's reference to the deployed snapshot */
+	gint hold_swaps;	/* am_gw_deployment_swaps () when it was taken */
 } AmGwWorker;
 
 struct _AmGateway {

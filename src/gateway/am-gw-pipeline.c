@@ -67,6 +67,7 @@ typedef struct {
 typedef struct {
 	AmGateway *gw;
 	AmGwWorker *w;
+	struct _GwSnapHold *hold;	/* keeps snap */
 	AmGwSnapshot *snap;
 	AmGwMatch match;
 	gboolean matched;
@@ -127,6 +128,47 @@ on_flush (gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* A worker's reference to a snapshot, which its calls share: their
+ * references are counted here, on a cache line only this worker writes. */
+typedef struct _GwSnapHold {
+	gint ref;
+	AmGwSnapshot *snap;
+} GwSnapHold;
+
+static GwSnapHold *
+gw_snap_hold_ref (GwSnapHold *h)
+{
+	g_atomic_int_inc (&h->ref);
+	return h;
+}
+
+static void
+gw_snap_hold_unref (GwSnapHold *h)
+{
+	if (h == NULL || !g_atomic_int_dec_and_test (&h->ref))
+		return;
+	am_gw_snapshot_unref (h->snap);
+	g_free (h);
+}
+
+/* The deployed snapshot for a new call, taken again only after a swap. */
+static GwSnapHold *
+gw_worker_snapshot (AmGwWorker *w)
+{
+	gint swaps = am_gw_deployment_swaps (w->gw->deployment);
+
+	if (w->hold == NULL || swaps != w->hold_swaps) {
+		GwSnapHold *h = g_new0 (GwSnapHold, 1);
+
+		h->ref = 1;
+		h->snap = am_gw_deployment_snapshot (w->gw->deployment);
+		gw_snap_hold_unref (w->hold);
+		w->hold = h;
+		w->hold_swaps = swaps;
+	}
+	return gw_snap_hold_ref (w->hold);
+}
+
 /* This thread's worker state, made on its first request. */
 static AmGwWorker *
 gw_worker (AmGateway *gw)
@@ -166,6 +208,7 @@ am_gw_worker_free (gpointer p)
 	g_hash_table_unref (w->schemes);
 	g_string_free (w->log, TRUE);
 	g_mutex_clear (&w->lock);
+	gw_snap_hold_unref (w->hold);
 	g_free (w);
 }
 
@@ -175,7 +218,7 @@ gw_call_free (gpointer p)
 	GwCall *call = p;
 
 	am_gw_match_clear (&call->match);
-	g_clear_pointer (&call->snap, am_gw_snapshot_unref);
+	g_clear_pointer (&call->hold, gw_snap_hold_unref);
 	g_free (call->auth_scheme);
 	if (call->token != NULL)
 		memset (call->token, 0, strlen (call->token));
@@ -1012,7 +1055,8 @@ am_gw_pipeline_handle (AmHttpRequest *req, gpointer data)
 	call->w = gw_worker (gw);
 	gw_request_id (call->id, gw->id_prefix, call->w->index, ++call->w->next_id);
 	am_http_request_set_data (req, call, gw_call_free);
-	call->snap = am_gw_deployment_snapshot (gw->deployment);
+	call->hold = gw_worker_snapshot (call->w);
+	call->snap = call->hold->snap;
 
 	st = gw_match (call, method, am_http_request_get_target (req));
 	if (st == AM_GW_MATCH_OK && call->match.api->default_version &&
