@@ -165,7 +165,9 @@ def test_key_manager_restart(apimd_bin, tmp_path, client):
         assert down["ok"] is False
         assert down["domain"] == ERROR_DOMAIN and down["code"] == E_UNAVAILABLE, down
 
-        proc = ApimdProcess(apimd_bin, proc.home, offset=proc.offset).start()
+        # assigned before start(): `finally` stops it even if start() fails
+        proc = ApimdProcess(apimd_bin, proc.home, offset=proc.offset)
+        proc.start()
         back = probe.validate(OK)
         assert back["ok"], back
         assert back["info"]["authorized"] is True
