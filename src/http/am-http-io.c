@@ -267,26 +267,40 @@ head_name_is (const AmHttpHead *hs, guint i, const char *name, gsize len)
 	return hs->h[i].name_len == len && am_http_caseeq (hs->buf + hs->h[i].name, name, len);
 }
 
+/* The next element of a comma-separated header value at *@p, trimmed of
+ * blanks: its start (NULL at the end), its length in @n; *@p moves past
+ * it.  Empty elements are skipped. */
+static const char *
+list_next (const char **p, gsize *n)
+{
+	const char *v = *p, *start;
+
+	while (*v == ' ' || *v == '\t' || *v == ',')
+		v++;
+	if (*v == '\0') {
+		*p = v;
+		return NULL;
+	}
+	start = v;
+	v += strcspn (v, ",");
+	*p = v;
+	while (v > start && (v[-1] == ' ' || v[-1] == '\t'))
+		v--;
+	*n = (gsize) (v - start);
+	return start;
+}
+
 /* Whether a Connection value names any header besides the usual "close"
  * and "keep-alive" options (keep-alive is hop-by-hop anyway). */
 static gboolean
 connection_names_others (const char *v)
 {
-	while (*v != '\0') {
-		gsize n;
+	gsize n;
 
-		while (*v == ' ' || *v == '\t' || *v == ',')
-			v++;
-		n = strcspn (v, ",");
-		while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-			n--;
-		if (n > 0 && !(n == 5 && g_ascii_strncasecmp (v, "close", 5) == 0) &&
-		    !(n == 10 && g_ascii_strncasecmp (v, "keep-alive", 10) == 0))
+	for (const char *e; (e = list_next (&v, &n)) != NULL;)
+		if (!(n == 5 && g_ascii_strncasecmp (e, "close", 5) == 0) &&
+		    !(n == 10 && g_ascii_strncasecmp (e, "keep-alive", 10) == 0))
 			return TRUE;
-		v += n;
-		while (*v != '\0' && *v != ',')
-			v++;
-	}
 	return FALSE;
 }
 
@@ -336,23 +350,11 @@ am_http_head_count_len (const AmHttpHead *hs, const char *name, gsize len)
 gboolean
 am_http_list_has (const char *list, const char *token)
 {
-	gsize tl = strlen (token);
-	const char *p = list;
+	gsize tl = strlen (token), n;
 
-	while (p != NULL && *p != '\0') {
-		const char *end;
-		gsize n;
-
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		end = strchr (p, ',');
-		n = end != NULL ? (gsize) (end - p) : strlen (p);
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == tl && g_ascii_strncasecmp (p, token, n) == 0)
+	for (const char *e; (e = list_next (&list, &n)) != NULL;)
+		if (n == tl && g_ascii_strncasecmp (e, token, n) == 0)
 			return TRUE;
-		p = end;
-	}
 	return FALSE;
 }
 
@@ -476,18 +478,6 @@ am_http_is_field_value_len (const char *s, gsize len)
 	return TRUE;
 }
 #undef BYTES
-
-gboolean
-am_http_is_token (const char *s)
-{
-	return am_http_is_token_len (s, strlen (s));
-}
-
-gboolean
-am_http_is_field_value (const char *s)
-{
-	return am_http_is_field_value_len (s, strlen (s));
-}
 
 /* ---- header edits ---- */
 

@@ -123,12 +123,10 @@ am_http_head_value (const AmHttpHead *hs, guint i)
 }
 /* Header @i is hop-by-hop: the fixed list, or named in a Connection header. */
 gboolean am_http_head_is_hop (const AmHttpHead *hs, guint i);
-/* RFC 9110 token / field-value checks.  The _len forms check @len bytes
- * (a NUL among them fails); the others a whole C string. */
+/* RFC 9110 token / field-value checks of @len bytes (a NUL among them
+ * fails). */
 gboolean am_http_is_token_len (const char *s, gsize len);
 gboolean am_http_is_field_value_len (const char *s, gsize len);
-gboolean am_http_is_token (const char *s);
-gboolean am_http_is_field_value (const char *s);
 /* Whether @list (a comma-separated header value) holds @token. */
 gboolean am_http_list_has (const char *list, const char *token);
 
