@@ -395,9 +395,8 @@ admin_find_api (GPtrArray *apis, const char *qualified)
 {
 	for (guint i = 0; i < apis->len; i++) {
 		AdminApiFile *f = apis->pdata[i];
-		g_autofree char *name = am_gw_api_qualified_name (f->api);
 
-		if (strcmp (name, qualified) == 0)
+		if (strcmp (f->api->qname, qualified) == 0)
 			return f;
 	}
 	return NULL;
@@ -410,7 +409,6 @@ admin_parse_config (const AdminCall *c, const char *qualified, char **why)
 {
 	g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (AmGwApi) api = NULL;
-	g_autofree char *got = NULL;
 
 	if (c->config == NULL || c->config[0] == '\0') {
 		*why = g_strdup ("Invalid API definition: apiConfig is empty");
@@ -423,10 +421,9 @@ admin_parse_config (const AdminCall *c, const char *qualified, char **why)
 		*why = g_strdup_printf ("Invalid API definition: %s", problems);
 		return NULL;
 	}
-	got = am_gw_api_qualified_name (api);
-	if (strcmp (got, qualified) != 0) {
+	if (strcmp (api->qname, qualified) != 0) {
 		*why = g_strdup_printf ("apiConfig defines the API '%s', but the call is for '%s'",
-					got, qualified);
+					api->qname, qualified);
 		return NULL;
 	}
 	return g_steal_pointer (&api);
@@ -439,9 +436,8 @@ admin_context_taken (GPtrArray *apis, const AmGwApi *api, const char *qualified)
 {
 	for (guint i = 0; i < apis->len; i++) {
 		const AdminApiFile *f = apis->pdata[i];
-		g_autofree char *name = am_gw_api_qualified_name (f->api);
 
-		if (strcmp (name, qualified) != 0 && g_strcmp0 (f->api->version, api->version) == 0 &&
+		if (strcmp (f->api->qname, qualified) != 0 && g_strcmp0 (f->api->version, api->version) == 0 &&
 		    g_strcmp0 (f->api->context, api->context) == 0)
 			return f;
 	}
@@ -466,12 +462,9 @@ admin_api_write (const AdminCall *c, GPtrArray *apis, const char *qualified)
 	if (c->op->kind == ADMIN_API_UPDATE && existing == NULL)
 		return admin_fault (c, "No API exists by the name: %s", qualified);
 	clash = admin_context_taken (apis, api, qualified);
-	if (clash != NULL) {
-		g_autofree char *other = am_gw_api_qualified_name (clash->api);
-
+	if (clash != NULL)
 		return admin_fault (c, "URL context: %s is already registered with the API: %s",
-				    api->context, other);
-	}
+				    api->context, clash->api->qname);
 	file = existing != NULL ? g_path_get_basename (existing->path)
 				: am_gw_admin_file_name (qualified);
 	if (!admin_write (api_dir, file, c->config, &error))
@@ -546,7 +539,6 @@ admin_api_data (const AdminApiFile *f)
 	g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
 	g_autoptr (AmConfDoc) doc = am_conf_doc_load (f->path, f->path, errors);
 	g_autofree char *file = g_path_get_basename (f->path);
-	g_autofree char *name = am_gw_api_qualified_name (f->api);
 	g_autofree char *context = g_strdup (f->api->context_template);
 	xmlNode *res = NULL;
 
@@ -558,7 +550,7 @@ admin_api_data (const AdminApiFile *f)
 	admin_put (out, "context", context);
 	admin_put (out, "fileName", file);
 	admin_put (out, "host", f->api->host);
-	admin_put (out, "name", name);
+	admin_put (out, "name", f->api->qname);
 	g_string_append_printf (out, "<ax21:port>%d</ax21:port>", f->api->port);
 	for (guint i = 0; i < f->api->resources->len; i++) {
 		while (res != NULL && (res->type != XML_ELEMENT_NODE ||

@@ -674,6 +674,15 @@ handlers_parse (GwParse *p, xmlNode *handlers)
 
 /* ---- the <api> element ---- */
 
+/* The synapse name: "name:vversion", or name when there is no version. */
+static char *
+api_qualified_name (const AmGwApi *api)
+{
+	if (api->version != NULL)
+		return g_strdup_printf ("%s:v%s", api->name, api->version);
+	return g_strdup (api->name);
+}
+
 /* API.canProcess: transports="http" or "https" limits the API to that
  * listener; empty (or both named) allows either. */
 static void
@@ -822,7 +831,7 @@ api_parse_root (GwParse *p, xmlNode *root)
 	resources_check (p, root);
 	if (gw_failed (p))
 		return NULL;
-	api->qname = am_gw_api_qualified_name (api);
+	api->qname = api_qualified_name (api);
 	api_parse_transports (api);
 	return g_steal_pointer (&api);
 }
@@ -912,14 +921,6 @@ am_gw_artifact_name (const char *xml, gsize len, const char *display_name, const
 }
 
 /* ---- queries ---- */
-
-char *
-am_gw_api_qualified_name (const AmGwApi *api)
-{
-	if (api->version != NULL)
-		return g_strdup_printf ("%s:v%s", api->name, api->version);
-	return g_strdup (api->name);
-}
 
 const AmGwHandler *
 am_gw_api_handler (const AmGwApi *api, const char *class_suffix)

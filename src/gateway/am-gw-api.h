@@ -131,7 +131,7 @@ struct _AmGwApi {
 	GPtrArray *endpoint_keys;  /* char*: named endpoints referenced */
 	GPtrArray *sequence_keys;  /* char*: sequences referenced */
 	/* worked out once by the parser for the request path */
-	char *qname;		   /* am_gw_api_qualified_name () */
+	char *qname;		   /* synapse's name: "name:vversion", or name with no version */
 	gboolean over_http, over_https; /* transports allows that listener */
 };
 
@@ -154,8 +154,6 @@ AmGwApi *am_gw_api_load (const char *path, const char *display_name,
 AmGwApi *am_gw_api_ref (AmGwApi *api);
 void am_gw_api_unref (AmGwApi *api);
 
-/* The synapse name: "name:vversion", or name when there is no version. */
-char *am_gw_api_qualified_name (const AmGwApi *api);
 /* The first handler whose class ends with @class_suffix (".CORSRequestHandler"
  * or the full name), or NULL. */
 const AmGwHandler *am_gw_api_handler (const AmGwApi *api, const char *class_suffix);

@@ -306,22 +306,20 @@ deploy_build_snapshot (AmGwDeployment *self)
 	g_autoptr (GPtrArray) files = deploy_sorted_files (self);
 	g_autoptr (GPtrArray) apis = g_ptr_array_new ();
 
-	s->apis = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+	/* keyed by the API's own qname, which lives as long as the value */
+	s->apis = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
 					 (GDestroyNotify) am_gw_api_unref);
 	for (guint i = 0; i < files->len; i++) {
 		GwFile *f = g_ptr_array_index (files, i);
-		char *qname;
 
 		if (f->api == NULL)
 			continue;
-		qname = am_gw_api_qualified_name (f->api);
-		if (g_hash_table_contains (s->apis, qname)) {
+		if (g_hash_table_contains (s->apis, f->api->qname)) {
 			g_warning ("%s: API %s is already deployed from another file; ignored",
-				   f->display, qname);
-			g_free (qname);
+				   f->display, f->api->qname);
 			continue;
 		}
-		g_hash_table_insert (s->apis, qname, am_gw_api_ref (f->api));
+		g_hash_table_insert (s->apis, f->api->qname, am_gw_api_ref (f->api));
 		g_ptr_array_add (apis, f->api);
 	}
 	s->router = am_gw_router_new (apis);

@@ -120,15 +120,12 @@ static void
 test_simple_api (Fixture *f, gconstpointer data)
 {
 	g_autoptr (AmGwApi) api = load (f, "api", "admin--PizzaShackAPI_v1.0.0.xml");
-	g_autofree char *qname = NULL;
 	const AmGwResource *r;
 	const AmGwEndpoint *prod, *sand;
 	const AmGwHandler *cors, *throttle;
 
 	g_assert_nonnull (api);
-	qname = am_gw_api_qualified_name (api);
-	g_assert_cmpstr (qname, ==, "admin--PizzaShackAPI:v1.0.0");
-	g_assert_cmpstr (api->qname, ==, qname);
+	g_assert_cmpstr (api->qname, ==, "admin--PizzaShackAPI:v1.0.0");
 	g_assert_true (api->over_http);
 	g_assert_true (api->over_https);
 	g_assert_cmpstr (api->context, ==, "/pizzashack/1.0.0");
@@ -240,12 +237,10 @@ static void
 test_default_version_api (Fixture *f, gconstpointer data)
 {
 	g_autoptr (AmGwApi) api = load (f, "api", "admin--PizzaShackAPI.xml");
-	g_autofree char *qname = NULL;
 	const AmGwResource *r;
 
 	g_assert_nonnull (api);
-	qname = am_gw_api_qualified_name (api);
-	g_assert_cmpstr (qname, ==, "admin--PizzaShackAPI");
+	g_assert_cmpstr (api->qname, ==, "admin--PizzaShackAPI");
 	g_assert_cmpint (api->version_type, ==, AM_GW_VERSION_NONE);
 	g_assert_null (api->version);
 	g_assert_true (api->default_version);

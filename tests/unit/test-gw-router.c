@@ -77,7 +77,7 @@ expect (const AmGwRouter *router, const char *method, const char *target, AmGwMa
 {
 	g_auto (AmGwMatch) m = { 0 };
 	AmGwMatchStatus got = am_gw_router_match (router, method, target, &m);
-	g_autofree char *qname = m.api != NULL ? am_gw_api_qualified_name (m.api) : NULL;
+	const char *qname = m.api != NULL ? m.api->qname : NULL;
 
 	g_test_message ("%s %s -> %d %s", method, target, got, qname != NULL ? qname : "-");
 	g_assert_cmpint (got, ==, status);

@@ -225,7 +225,6 @@ test_gateway_hybrid (void)
 	g_auto (AmGwMatch) m = { 0 };
 	g_auto (AmGwMatch) m2 = { 0 };
 	g_auto (AmGwMatch) m3 = { 0 };
-	g_autofree char *qname = am_gw_api_qualified_name (gw);
 	const AmGwRoute *prod, *sandbox;
 	const AmGwEndpoint *ep;
 	const AmGwHandler *h;
@@ -236,7 +235,7 @@ test_gateway_hybrid (void)
 		"ext.APIManagerExtensionHandler",
 	};
 
-	g_assert_cmpstr (qname, ==, "admin--PizzaShackAPI:v1.0.0");
+	g_assert_cmpstr (gw->qname, ==, "admin--PizzaShackAPI:v1.0.0");
 	g_assert_cmpstr (gw->context, ==, "/pizzashack/1.0.0");
 	g_assert_cmpstr (gw->context_template, ==, "/pizzashack/{version}");
 	g_assert_cmpint (gw->version_type, ==, AM_GW_VERSION_CONTEXT);
