@@ -334,15 +334,9 @@ am_http_request_add_forwarded_headers (AmHttpRequest *req)
 	const char *xff = am_http_request_get_header (req, "X-Forwarded-For");
 	const char *host = am_http_request_get_header (req, "Host");
 	const char *addr = am_http_request_get_client_address (req);
+	g_autofree char *v = xff != NULL ? g_strconcat (xff, ", ", addr, NULL) : NULL;
 
-	if (xff != NULL) {
-		/* "<theirs>, <client>" */
-		g_autofree char *v = g_strconcat (xff, ", ", addr, NULL);
-
-		am_http_request_set_header (req, "X-Forwarded-For", v);
-	} else {
-		am_http_request_set_header (req, "X-Forwarded-For", addr);
-	}
+	am_http_request_set_header (req, "X-Forwarded-For", v != NULL ? v : addr);
 	am_http_request_set_header (req, "X-Forwarded-Proto", req->tls ? "https" : "http");
 	if (host != NULL)
 		am_http_request_set_header (req, "X-Forwarded-Host", host);
