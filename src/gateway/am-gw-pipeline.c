@@ -67,8 +67,7 @@ typedef struct {
 typedef struct {
 	AmGateway *gw;
 	AmGwWorker *w;
-	struct _GwSnapHold *hold;	/* keeps snap */
-	AmGwSnapshot *snap;
+	struct _GwSnapHold *hold;	/* the snapshot this call routes on */
 	AmGwMatch match;
 	gboolean matched;
 	const char *api_name;	/* qualified (the matched API's), for logs and counters */
@@ -78,7 +77,7 @@ typedef struct {
 	AmGwResult *result;		/* the validation result, shared with the cache */
 	const AmKeyValidationInfo *info;
 	AmGwKeyType key_type;
-	/* the endpoint leaves to try, in order, borrowed from snap: in
+	/* the endpoint leaves to try, in order, borrowed from the snapshot: in
 	 * cand_inline until there are more */
 	const AmGwEndpoint **candidates;
 	guint n_candidates, cap_candidates;
@@ -1035,7 +1034,7 @@ gw_match (GwCall *call, const char *method, const char *target)
 
 	am_gw_match_clear (&call->match);
 	call->api_name = NULL;
-	st = am_gw_router_match (am_gw_snapshot_router (call->snap), method, target, &call->match);
+	st = am_gw_router_match (am_gw_snapshot_router (call->hold->snap), method, target, &call->match);
 	call->matched = st != AM_GW_MATCH_NO_API;
 	if (call->matched)
 		call->api_name = call->match.api->qname;
@@ -1056,7 +1055,6 @@ am_gw_pipeline_handle (AmHttpRequest *req, gpointer data)
 	gw_request_id (call->id, gw->id_prefix, call->w->index, ++call->w->next_id);
 	am_http_request_set_data (req, call, gw_call_free);
 	call->hold = gw_worker_snapshot (call->w);
-	call->snap = call->hold->snap;
 
 	st = gw_match (call, method, am_http_request_get_target (req));
 	if (st == AM_GW_MATCH_OK && call->match.api->default_version &&
