@@ -134,8 +134,7 @@ struct _AmGwDeployment {
 	GHashTable *files; /* path -> GwFile* */
 	GRWLock lock;	   /* guards current */
 	AmGwSnapshot *current;
-	gint swaps;	   /* atomic: bumped after each swap of current */
-	guint64 generation;
+	gint generation;   /* atomic: snapshots built, current's number */
 	GArray *listeners; /* GwListener */
 	guint next_listener;
 	GMainContext *context;
@@ -323,7 +322,7 @@ deploy_build_snapshot (AmGwDeployment *self)
 		g_ptr_array_add (apis, f->api);
 	}
 	s->router = am_gw_router_new (apis);
-	s->generation = ++self->generation;
+	s->generation = (guint64) g_atomic_int_add (&self->generation, 1) + 1;
 	return s;
 }
 
@@ -367,7 +366,6 @@ am_gw_deployment_rescan (AmGwDeployment *self)
 	g_rw_lock_writer_lock (&self->lock);
 	old = self->current;
 	self->current = deploy_build_snapshot (self);
-	g_atomic_int_inc (&self->swaps);
 	g_rw_lock_writer_unlock (&self->lock);
 	am_gw_snapshot_unref (old);
 	g_message ("Synapse configuration %s: %u API(s) deployed (generation %" G_GUINT64_FORMAT ")",
@@ -502,9 +500,9 @@ am_gw_deployment_snapshot (AmGwDeployment *self)
 }
 
 gint
-am_gw_deployment_swaps (AmGwDeployment *self)
+am_gw_deployment_generation (AmGwDeployment *self)
 {
-	return g_atomic_int_get (&self->swaps);
+	return g_atomic_int_get (&self->generation);
 }
 
 char **

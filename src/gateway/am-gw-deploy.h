@@ -48,11 +48,11 @@ void am_gw_deployment_free (AmGwDeployment *deployment);
 
 /* The current snapshot, a new reference; any thread. */
 AmGwSnapshot *am_gw_deployment_snapshot (AmGwDeployment *deployment);
-/* How many times the current snapshot was replaced: a reader that kept a
- * snapshot takes a new one when this moves (one atomic read, where taking
- * a reference each time would bounce the lock's and the snapshot's cache
- * lines between the cores). */
-gint am_gw_deployment_swaps (AmGwDeployment *deployment);
+/* The generation of the current snapshot (or of one being swapped in): a
+ * reader that kept a snapshot takes a new one when this moves (one atomic
+ * read, where taking a reference each time would bounce the lock's and the
+ * snapshot's cache lines between the cores). */
+gint am_gw_deployment_generation (AmGwDeployment *deployment);
 /* Scan now (what the poll timer and the monitors do); TRUE if a new
  * snapshot was swapped in. */
 gboolean am_gw_deployment_rescan (AmGwDeployment *deployment);

@@ -43,7 +43,7 @@ typedef struct {
 	gint64 log_second;	/* the second log_time was formatted for */
 	char log_time[40];	/* "02/Dec/2026:18:00:00 +0000" */
 	struct _GwSnapHold *hold; /* this worker's reference to the deployed snapshot */
-	gint hold_swaps;	/* am_gw_deployment_swaps () when it was taken */
+	gint hold_generation;	/* am_gw_deployment_generation () when it was taken */
 } AmGwWorker;
 
 struct _AmGateway {

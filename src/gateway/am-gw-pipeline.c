@@ -154,16 +154,16 @@ gw_snap_hold_unref (GwSnapHold *h)
 static GwSnapHold *
 gw_worker_snapshot (AmGwWorker *w)
 {
-	gint swaps = am_gw_deployment_swaps (w->gw->deployment);
+	gint generation = am_gw_deployment_generation (w->gw->deployment);
 
-	if (w->hold == NULL || swaps != w->hold_swaps) {
+	if (w->hold == NULL || generation != w->hold_generation) {
 		GwSnapHold *h = g_new0 (GwSnapHold, 1);
 
 		h->ref = 1;
 		h->snap = am_gw_deployment_snapshot (w->gw->deployment);
 		gw_snap_hold_unref (w->hold);
 		w->hold = h;
-		w->hold_swaps = swaps;
+		w->hold_generation = generation;
 	}
 	return gw_snap_hold_ref (w->hold);
 }
