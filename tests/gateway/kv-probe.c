@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "am-apimgt-json.h"
 #include "am-conf.h"
 #include "am-gw-authsvc.h"
 #include "am-gw-keyclient.h"
@@ -60,16 +61,6 @@ static const GOptionEntry entries[] = {
 };
 
 static void
-add_str (JsonBuilder *b, const char *name, const char *value)
-{
-	json_builder_set_member_name (b, name);
-	if (value != NULL)
-		json_builder_add_string_value (b, value);
-	else
-		json_builder_add_null_value (b);
-}
-
-static void
 add_strv (JsonBuilder *b, const char *name, char **v)
 {
 	json_builder_set_member_name (b, name);
@@ -91,25 +82,25 @@ add_info (JsonBuilder *b, const AmKeyValidationInfo *i)
 	json_builder_add_boolean_value (b, i->authorized);
 	json_builder_set_member_name (b, "validationStatus");
 	json_builder_add_int_value (b, i->validation_status);
-	add_str (b, "subscriber", i->subscriber);
-	add_str (b, "tier", i->tier);
-	add_str (b, "type", i->type);
-	add_str (b, "endUserToken", i->end_user_token);
-	add_str (b, "endUserName", i->end_user_name);
-	add_str (b, "applicationName", i->application_name);
-	add_str (b, "applicationId", i->application_id);
-	add_str (b, "applicationTier", i->application_tier);
-	add_str (b, "apiName", i->api_name);
-	add_str (b, "consumerKey", i->consumer_key);
-	add_str (b, "apiPublisher", i->api_publisher);
+	am_apimgt_json_add_string (b, "subscriber", i->subscriber);
+	am_apimgt_json_add_string (b, "tier", i->tier);
+	am_apimgt_json_add_string (b, "type", i->type);
+	am_apimgt_json_add_string (b, "endUserToken", i->end_user_token);
+	am_apimgt_json_add_string (b, "endUserName", i->end_user_name);
+	am_apimgt_json_add_string (b, "applicationName", i->application_name);
+	am_apimgt_json_add_string (b, "applicationId", i->application_id);
+	am_apimgt_json_add_string (b, "applicationTier", i->application_tier);
+	am_apimgt_json_add_string (b, "apiName", i->api_name);
+	am_apimgt_json_add_string (b, "consumerKey", i->consumer_key);
+	am_apimgt_json_add_string (b, "apiPublisher", i->api_publisher);
 	add_strv (b, "scopes", i->scopes);
 	json_builder_set_member_name (b, "validityPeriod");
 	json_builder_add_int_value (b, i->validity_period);
 	json_builder_set_member_name (b, "issuedTime");
 	json_builder_add_int_value (b, i->issued_time);
-	add_str (b, "apiTier", i->api_tier);
+	am_apimgt_json_add_string (b, "apiTier", i->api_tier);
 	add_strv (b, "throttlingDataList", i->throttling_data_list);
-	add_str (b, "subscriberTenantDomain", i->subscriber_tenant_domain);
+	am_apimgt_json_add_string (b, "subscriberTenantDomain", i->subscriber_tenant_domain);
 	json_builder_end_object (b);
 }
 
@@ -141,10 +132,10 @@ print_result_full (const AmKeyValidationInfo *info, GPtrArray *templates, const 
 		json_builder_add_boolean_value (b, cached);
 	}
 	if (error != NULL) {
-		add_str (b, "domain", g_quark_to_string (error->domain));
+		am_apimgt_json_add_string (b, "domain", g_quark_to_string (error->domain));
 		json_builder_set_member_name (b, "code");
 		json_builder_add_int_value (b, error->code);
-		add_str (b, "error", error->message);
+		am_apimgt_json_add_string (b, "error", error->message);
 	} else if (info != NULL) {
 		json_builder_set_member_name (b, "info");
 		add_info (b, info);
@@ -155,10 +146,10 @@ print_result_full (const AmKeyValidationInfo *info, GPtrArray *templates, const 
 			const AmUriTemplate *t = templates->pdata[i];
 
 			json_builder_begin_object (b);
-			add_str (b, "uriTemplate", t->uri_template);
-			add_str (b, "httpVerb", t->http_verb);
-			add_str (b, "authType", t->auth_type);
-			add_str (b, "throttlingTier", t->throttling_tier);
+			am_apimgt_json_add_string (b, "uriTemplate", t->uri_template);
+			am_apimgt_json_add_string (b, "httpVerb", t->http_verb);
+			am_apimgt_json_add_string (b, "authType", t->auth_type);
+			am_apimgt_json_add_string (b, "throttlingTier", t->throttling_tier);
 			json_builder_end_object (b);
 		}
 		json_builder_end_array (b);
